@@ -1,0 +1,1 @@
+"""Platform adapters: translate platform events to `IncomingMessage` and core replies back."""

@@ -1,0 +1,1 @@
+"""memorybot core: platform-neutral chat service and the memory-augmented tagging agent."""

