@@ -18,7 +18,9 @@ StoreName = Literal["edge", "qdrant-local"]
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
 
     # --- storage -------------------------------------------------------------------------------
     data_dir: Path = Field(default=Path(".memorybot"), validation_alias="MEMORYBOT_DATA_DIR")

