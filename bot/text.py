@@ -1,0 +1,32 @@
+"""Making arbitrary chat input safe to process without losing what the user meant."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+# Zero-width and bidi controls carry no meaning for tagging but can hide text from humans.
+_INVISIBLE = dict.fromkeys(
+    map(ord, "\u200b\u200c\u200d\u2060\ufeff\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"), None
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CleanText:
+    text: str
+    truncated: bool
+
+
+def clean_input(raw: str, *, max_chars: int) -> CleanText:
+    """NFC-normalise, drop NUL/control and invisible characters, collapse runs of blank lines, cap the length."""
+    text = unicodedata.normalize("NFC", raw).translate(_INVISIBLE)
+    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+    text = "\n".join(line.rstrip() for line in text.strip().splitlines())
+    while "\n\n\n" in text:
+        text = text.replace("\n\n\n", "\n\n")
+    if len(text) > max_chars:
+        cut = text[:max_chars]
+        # Do not split a word (or a surrogate-free grapheme's combining marks) when a space is near.
+        space = cut.rfind(" ", max_chars - 200)
+        return CleanText(cut[:space] if space > 0 else cut, True)
+    return CleanText(text, False)

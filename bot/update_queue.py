@@ -1,0 +1,162 @@
+"""A durable, idempotent queue of memory updates (SQLite in WAL mode in the data directory).
+
+The update after a reply is written here *before* the reply goes out, so a crash between the two loses
+nothing: on start-up pending jobs are replayed. The key (platform + message id) makes a retried delivery of
+the same message a no-op. A job that keeps failing is parked with its error instead of being retried forever.
+Finished jobs keep only their key (no text), and a user's rows are purged when they forget everything.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    key        TEXT PRIMARY KEY,
+    user_id    TEXT NOT NULL,
+    payload    TEXT,
+    status     TEXT NOT NULL DEFAULT 'pending',   -- pending | done | parked
+    attempts   INTEGER NOT NULL DEFAULT 0,
+    next_at    REAL NOT NULL DEFAULT 0,
+    error      TEXT,
+    created_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jobs_due ON jobs (status, next_at);
+CREATE INDEX IF NOT EXISTS jobs_user ON jobs (user_id);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    key: str
+    user_id: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class ParkedJob:
+    key: str
+    user_id: str
+    attempts: int
+    error: str
+    created_at: float
+
+
+class UpdateQueue:
+    def __init__(self, path: Path, *, max_attempts: int = 5, base_delay_s: float = 0.5,
+                 max_delay_s: float = 60.0) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._lock = threading.Lock()
+        self.max_attempts = max_attempts
+        self._base_delay = base_delay_s
+        self._max_delay = max_delay_s
+        with self._lock:
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")  # durable across a process crash
+            self._conn.execute("PRAGMA secure_delete=ON")  # forgotten text is overwritten, not just unlinked
+            self._conn.executescript(_SCHEMA)
+            # A job claimed by a process that died is pending again (claims are not persisted).
+
+    def enqueue(self, key: str, user_id: str, payload: dict[str, Any]) -> bool:
+        """Store a job; False when this key was seen before (a retried delivery)."""
+        with self._lock:
+            cur = self._conn.execute(
+                "INSERT OR IGNORE INTO jobs (key, user_id, payload, created_at) VALUES (?, ?, ?, ?)",
+                (key, user_id, json.dumps(payload, ensure_ascii=False), time.time()),
+            )
+            return cur.rowcount == 1
+
+    def due(self, *, limit: int = 64, exclude: set[str] | frozenset[str] = frozenset()) -> list[Job]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT key, user_id, payload, attempts FROM jobs WHERE status = 'pending' AND next_at <= ? "
+                "ORDER BY created_at LIMIT ?",
+                (time.time(), limit + len(exclude)),
+            ).fetchall()
+        jobs = [Job(k, u, json.loads(p), a) for k, u, p, a in rows if k not in exclude]
+        return jobs[:limit]
+
+    def next_due_in(self) -> float | None:
+        """Seconds until the earliest pending job is due (0 if one is due now), None if nothing is pending."""
+        with self._lock:
+            row = self._conn.execute("SELECT MIN(next_at) FROM jobs WHERE status = 'pending'").fetchone()
+        if row is None or row[0] is None:
+            return None
+        return max(0.0, float(row[0]) - time.time())
+
+    def done(self, key: str) -> None:
+        with self._lock:
+            self._conn.execute("UPDATE jobs SET status = 'done', payload = NULL, error = NULL WHERE key = ?", (key,))
+
+    def failed(self, key: str, error: str) -> bool:
+        """Record a failure; returns True when the job is now parked."""
+        with self._lock:
+            row = self._conn.execute("SELECT attempts FROM jobs WHERE key = ?", (key,)).fetchone()
+            if row is None:
+                return False
+            attempts = int(row[0]) + 1
+            if attempts >= self.max_attempts:
+                self._conn.execute(
+                    "UPDATE jobs SET status = 'parked', attempts = ?, error = ? WHERE key = ?",
+                    (attempts, error[:500], key),
+                )
+                return True
+            delay = min(self._max_delay, self._base_delay * 2 ** (attempts - 1))
+            self._conn.execute(
+                "UPDATE jobs SET attempts = ?, next_at = ?, error = ? WHERE key = ?",
+                (attempts, time.time() + delay, error[:500], key),
+            )
+            return False
+
+    def is_pending(self, key: str) -> bool:
+        """Checked under the user's lock just before applying: a forget-all may have purged the job."""
+        with self._lock:
+            row = self._conn.execute("SELECT status FROM jobs WHERE key = ?", (key,)).fetchone()
+        return row is not None and row[0] == "pending"
+
+    def pending_count(self) -> int:
+        with self._lock:
+            return int(self._conn.execute("SELECT COUNT(*) FROM jobs WHERE status = 'pending'").fetchone()[0])
+
+    def parked(self) -> list[ParkedJob]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT key, user_id, attempts, error, created_at FROM jobs WHERE status = 'parked' "
+                "ORDER BY created_at"
+            ).fetchall()
+        return [ParkedJob(k, u, a, e or "", c) for k, u, a, e, c in rows]
+
+    def retry(self, key: str | None = None) -> int:
+        """Move parked jobs (one, or all) back to pending."""
+        with self._lock:
+            if key is None:
+                cur = self._conn.execute(
+                    "UPDATE jobs SET status = 'pending', attempts = 0, next_at = 0 WHERE status = 'parked'"
+                )
+            else:
+                cur = self._conn.execute(
+                    "UPDATE jobs SET status = 'pending', attempts = 0, next_at = 0 "
+                    "WHERE status = 'parked' AND key = ?",
+                    (key,),
+                )
+            return cur.rowcount
+
+    def purge_user(self, user_id: str) -> int:
+        """Remove every job of a user (pending ones too: they hold the text they asked us to forget)."""
+        with self._lock:
+            cur = self._conn.execute("DELETE FROM jobs WHERE user_id = ?", (user_id,))
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._conn.execute("VACUUM")
+            return cur.rowcount
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
