@@ -5,9 +5,10 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-# Zero-width and bidi controls carry no meaning for tagging but can hide text from humans.
+# Zero-width spaces and bidi overrides carry no meaning for tagging but can hide or reorder text for humans.
+# The joiners (U+200C/U+200D) stay: emoji sequences and Persian/Indic scripts need them.
 _INVISIBLE = dict.fromkeys(
-    map(ord, "\u200b\u200c\u200d\u2060\ufeff\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"), None
+    map(ord, "\u200b\u2060\ufeff\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"), None
 )
 
 

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.update_queue import UpdateQueue
+
+
+def test_enqueue_is_idempotent_per_key(tmp_path: Path) -> None:
+    queue = UpdateQueue(tmp_path / "q.db")
+    assert queue.enqueue("slack:m1", "u", {"text": "hi"}) is True
+    assert queue.enqueue("slack:m1", "u", {"text": "hi again"}) is False
+    assert [j.payload["text"] for j in queue.due()] == ["hi"]
+    queue.done("slack:m1")
+    assert queue.due() == []
+    assert queue.enqueue("slack:m1", "u", {"text": "redelivered"}) is False
+
+
+def test_pending_jobs_survive_reopen(tmp_path: Path) -> None:
+    queue = UpdateQueue(tmp_path / "q.db")
+    queue.enqueue("k", "u", {"text": "x"})
+    queue.close()
+    again = UpdateQueue(tmp_path / "q.db")
+    assert [j.key for j in again.due()] == ["k"]
+
+
+def test_failures_back_off_then_park(tmp_path: Path) -> None:
+    queue = UpdateQueue(tmp_path / "q.db", max_attempts=3, base_delay_s=30)
+    queue.enqueue("k", "u", {"text": "x"})
+    assert queue.failed("k", "boom 1") is False
+    assert queue.due() == []  # backing off
+    due_in = queue.next_due_in()
+    assert due_in is not None and due_in > 20
+    assert queue.failed("k", "boom 2") is False
+    assert queue.failed("k", "boom 3") is True
+    parked = queue.parked()
+    assert [(p.key, p.error) for p in parked] == [("k", "boom 3")]
+    assert queue.next_due_in() is None
+    assert queue.retry() == 1
+    assert [j.key for j in queue.due()] == ["k"]
+
+
+def test_done_jobs_keep_no_text_and_purge_removes_a_user(tmp_path: Path) -> None:
+    path = tmp_path / "q.db"
+    queue = UpdateQueue(path)
+    queue.enqueue("a1", "alice", {"text": "alice-marker-qq"})
+    queue.enqueue("b1", "bob", {"text": "bob text"})
+    queue.done("b1")
+    assert queue.purge_user("alice") == 1
+    assert queue.due() == []
+    queue.close()
+    for file in tmp_path.iterdir():
+        assert b"alice-marker-qq" not in file.read_bytes()
+        assert b"bob text" not in file.read_bytes()
