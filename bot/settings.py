@@ -19,7 +19,7 @@ StoreName = Literal["edge", "qdrant-local"]
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True, env_ignore_empty=True
     )
 
     # --- storage -------------------------------------------------------------------------------
