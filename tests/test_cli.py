@@ -1,0 +1,105 @@
+"""The command line in real subprocesses: persistence across processes, the console chat, start-up errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ELECTION_TEXT = (
+    "The election campaign heated up as candidates debated voting rules, while a new Python library "
+    "for data analysis was released to help programmers process polling data."
+)
+POLITICAL = re.compile(r"elect|polit|vot|campaign|candidate|govern|poll", re.I)
+
+
+def memorybot(data_dir: Path, *args: str, stdin: str | None = None, env: dict[str, str] | None = None,
+              cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_", "BOT_", "MEMORY"))}
+    full_env.update({"MEMORYBOT_DATA_DIR": str(data_dir), "LOG_LEVEL": "WARNING", "COLUMNS": "200"})
+    full_env.pop("MEM0_DIR", None)
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True, timeout=180,
+        env=full_env, cwd=cwd or data_dir.parent,
+    )
+
+
+def ask(data_dir: Path, user: str, text: str) -> dict[str, object]:
+    done = memorybot(data_dir, "ask", "--user", user, "--json", text)
+    assert done.returncode == 0, done.stderr
+    result: dict[str, object] = json.loads(done.stdout)
+    return result
+
+
+def test_preferences_persist_across_processes_and_forget_all(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    ask(data, "alice", "I prefer lowercase tags and I avoid politics")
+    alice = ask(data, "alice", ELECTION_TEXT)
+    bob = ask(data, "bob", ELECTION_TEXT)
+    alice_tags = [str(t) for t in alice["tags"]]  # type: ignore[attr-defined]
+    bob_tags = [str(t) for t in bob["tags"]]  # type: ignore[attr-defined]
+    assert alice_tags and all(t == t.lower() for t in alice_tags)
+    assert not [t for t in alice_tags if POLITICAL.search(t)], alice_tags
+    assert [t for t in bob_tags if POLITICAL.search(t)], bob_tags
+    assert alice["memories_used"], "alice's reply did not draw on her memories"
+
+    listed = memorybot(data, "memories", "--user", "alice", "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert json.loads(listed.stdout)["count"] >= 2
+
+    forgot = memorybot(data, "forget", "--user", "alice", "--all", "--yes")
+    assert forgot.returncode == 0, forgot.stderr
+    after = json.loads(memorybot(data, "memories", "--user", "alice", "--json").stdout)
+    assert after["count"] == 0
+    assert json.loads(memorybot(data, "memories", "--user-id", "console:bob", "--json").stdout)["count"] >= 1
+
+
+def test_console_chat_end_to_end(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    script = "\n".join([
+        "I prefer lowercase tags and I avoid politics",
+        ELECTION_TEXT,
+        "/memories",
+        "/forget all",
+        "yes",
+        "/memories",
+        "/quit",
+    ]) + "\n"
+    done = memorybot(data, "chat", "--user", "alice", stdin=script)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "tags:" in out
+    tag_line = next(line for line in out.splitlines() if line.startswith("tags:"))
+    assert tag_line == tag_line.lower() and not POLITICAL.search(tag_line)
+    assert "Your memories" in out
+    assert "erased all" in out
+    assert out.rstrip().count("I don't remember anything about you yet.") == 1
+
+
+def test_run_without_platform_settings_is_the_console_chat(tmp_path: Path) -> None:
+    done = memorybot(tmp_path / "data", "run", stdin="hello\n/quit\n")
+    assert done.returncode == 0, done.stderr
+    assert "bot>" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"BOT_MODEL": "gpt4"}, "BOT_MODEL"),
+        ({"SLACK_BOT_TOKEN": "xoxb-123-secret-value"}, "SLACK_SIGNING_SECRET"),
+        ({"DISCORD_SHARD_COUNT": "many"}, "DISCORD_SHARD_COUNT"),
+    ],
+)
+def test_bad_settings_stop_start_up_with_a_clear_message(tmp_path: Path, env: dict[str, str],
+                                                         expected: str) -> None:
+    done = memorybot(tmp_path / "data", "run", stdin="", env=env)
+    assert done.returncode == 2
+    assert expected in done.stderr
+    assert "Traceback" not in done.stderr
+    assert "secret-value" not in done.stderr + done.stdout
