@@ -131,6 +131,7 @@ def memories(
         from bot.app import build_service
 
         async with build_service(settings) as service:
+            await service.drain()  # replay updates a previous process left pending
             return await service.store.export(uid)
 
     document = _run(go)
