@@ -1,0 +1,40 @@
+"""After a user forgets everything, no byte of any file in the data directory holds their text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.app import build_service
+from bot.types import ChatIdentity, IncomingMessage
+from tests.conftest import make_settings
+
+MARKER = "quokkamarker"
+
+
+def files_containing(root: Path, needle: bytes) -> list[Path]:
+    hits = []
+    for path in root.rglob("*"):
+        if path.is_file() and needle in path.read_bytes():
+            hits.append(path)
+    return hits
+
+
+async def test_forget_all_leaves_no_trace_on_disk(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    alice = ChatIdentity(platform="console", user="alice", channel="c1")
+    bob = ChatIdentity(platform="console", user="bob", channel="c1")
+    async with build_service(make_settings(data)) as service:
+        for i, text in enumerate([
+            f"I like {MARKER} content",
+            f"My name is {MARKER.title()}",
+            f"Here is an article about {MARKER} breeding habits and {MARKER} conservation in Australia",
+        ]):
+            await service.handle(IncomingMessage(alice, text, message_id=f"a{i}"))
+        await service.handle(IncomingMessage(bob, "I like wombat content", message_id="b1"))
+        await service.drain()
+        assert files_containing(data, MARKER.encode()), "the marker should be stored before forgetting"
+        token = service.forget_all_token(alice)
+        assert (await service.confirm_forget_all(alice, token) or 0) >= 3
+    leftovers = files_containing(data, MARKER.encode()) + files_containing(data, MARKER.title().encode())
+    assert leftovers == [], leftovers
+    assert files_containing(data, b"wombat"), "bob's memories must stay"
