@@ -1,0 +1,107 @@
+"""Messages people write to the bot: channel mentions, DMs, and follow-ups in threads it was mentioned in.
+
+Listeners run before Slack is answered (Bolt's `process_before_response`), so each one only filters, converts
+and spawns the answer; Slack gets its ack within milliseconds and the agent runs afterwards.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.background import Background
+from adapters.slack.convert import incoming_from_event, is_person_talking, mentions, thread_root
+from adapters.slack.dedupe import RecentKeys
+from adapters.slack.render import reply_message
+from bot import messages
+from bot.types import IncomingMessage, Reply
+
+if TYPE_CHECKING:
+    from bot.service import ChatService
+
+log = logging.getLogger(__name__)
+
+# Slack retries for up to ~1 hour; threads stay "ours" for a week of quiet.
+DELIVERY_TTL_S = 2 * 3600.0
+THREAD_TTL_S = 7 * 24 * 3600.0
+MAX_REMEMBERED = 20_000
+
+
+class MessageEvents:
+    """Turns Slack message events into `service.handle` calls and posts the replies."""
+
+    def __init__(self, service: ChatService, client: AsyncWebClient, background: Background) -> None:
+        self._service = service
+        self._client = client
+        self._background = background
+        self._deliveries = RecentKeys(max_size=MAX_REMEMBERED, ttl_s=DELIVERY_TTL_S)
+        self._threads = RecentKeys(max_size=MAX_REMEMBERED, ttl_s=THREAD_TTL_S)
+
+    def register(self, app: AsyncApp) -> None:
+        app.event("app_mention")(self.on_app_mention)
+        # Every message event, subtypes included, is registered so that Bolt acks it with 200 rather than
+        # answering 404 "unhandled", which Slack would retry three times.
+        app.event("message")(self.on_message)
+
+    async def on_app_mention(
+        self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        if not is_person_talking(event) or not self._first_delivery(body, event):
+            return
+        thread = thread_root(event)
+        self._threads.touch(_thread_key(event["channel"], thread))
+        message = incoming_from_event(body, event, bot_user_id=context.bot_user_id, thread=thread)
+        self._background.spawn(self._answer(message, thread_ts=thread), name="app_mention")
+
+    async def on_message(
+        self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        if not is_person_talking(event):
+            return
+        thread_ts: str | None = event.get("thread_ts")
+        if event.get("channel_type") != "im":
+            # In channels: only follow-ups in our threads. A message mentioning us also comes as app_mention.
+            if not thread_ts or _thread_key(event["channel"], thread_ts) not in self._threads:
+                return
+            if mentions(str(event.get("text") or ""), context.bot_user_id):
+                return
+        if not self._first_delivery(body, event):
+            return
+        if thread_ts:
+            self._threads.touch(_thread_key(event["channel"], thread_ts))
+        # A DM outside threads is one running conversation, so its session is the DM channel itself.
+        message = incoming_from_event(body, event, bot_user_id=context.bot_user_id, thread=thread_ts)
+        self._background.spawn(self._answer(message, thread_ts=thread_ts), name="message")
+
+    def _first_delivery(self, body: dict[str, Any], event: dict[str, Any]) -> bool:
+        """False for a redelivery (same `event_id`) or for the second event about one message."""
+        event_id = body.get("event_id")
+        if event_id and not self._deliveries.first_time(f"event:{event_id}"):
+            log.debug("dropping a redelivered Slack event")
+            return False
+        return self._deliveries.first_time(f"message:{event.get('channel')}:{event.get('ts')}")
+
+    async def _answer(self, message: IncomingMessage, *, thread_ts: str | None) -> None:
+        try:
+            reply = await self._service.handle(message)
+        except Exception:
+            log.exception("the chat service failed on a Slack message")
+            reply = Reply(messages.MODEL_FAILED)
+        try:
+            await self._client.chat_postMessage(
+                channel=message.identity.channel or "",
+                thread_ts=thread_ts,
+                unfurl_links=False,
+                unfurl_media=False,
+                **reply_message(reply),
+            )
+        except SlackApiError as exc:
+            log.warning("could not post a Slack reply: %s", exc.response.get("error"))
+
+
+def _thread_key(channel: str, thread_ts: str) -> str:
+    return f"{channel}:{thread_ts}"
