@@ -1,0 +1,580 @@
+"""Mem0's vector store on Qdrant Edge: Qdrant's own engine in this process, one directory per collection.
+
+Mem0 2.2.1 embedded Qdrant (qdrant-client local mode) filters payloads in Python over every point, so a user's
+search slows down as the whole community grows; Edge uses a keyword payload index on `user_id` and answers a
+one-user search at 100,000 points in well under a millisecond.
+
+Each point carries the dense embedding (unnamed vector "") and, unless `hybrid=False`, a BM25 sparse vector
+"bm25" computed here by Edge's built-in BM25 (English stemming and stopwords, no model download). That serves
+Mem0's `keyword_search` hook and `hybrid_search`, which fuses both in one query.
+
+Lifecycle: the first store on a directory opens the shard; others in the process share it (see
+`memory.edge.shards`); a second process gets `StoreLocked` at once. `close()` flushes and releases the
+directory for every store sharing it; any store used afterwards simply reopens it.
+
+Compaction: Edge never optimises on its own. Deleted points stay on disk and search stays brute force within
+the filtered user (fast) until `compact()` runs, and `EdgeShard.optimize` HOLDS THE GIL for its whole run,
+freezing every Python thread of the process. So the serving process must not call `compact()` while it serves:
+call it from a maintenance command (with the bot stopped: the directory is locked) or at shutdown.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeAlias
+
+import numpy as np
+from mem0.vector_stores.base import VectorStoreBase
+from qdrant_edge import (
+    Bm25,
+    Bm25Config,
+    CountRequest,
+    Distance,
+    EdgeConfig,
+    EdgeOptimizersConfig,
+    EdgeShard,
+    EdgeSparseVectorParams,
+    EdgeVectorParams,
+    Filter,
+    Fusion,
+    HasVectorCondition,
+    IsEmptyCondition,
+    KeywordIndexParams,
+    Modifier,
+    PayloadSchemaType,
+    Point,
+    PointVectors,
+    Prefetch,
+    Query,
+    QueryBatchRequest,
+    QueryRequest,
+    ScrollRequest,
+    SparseVector,
+    UpdateOperation,
+)
+
+from memory.edge.filters import to_edge_filter
+from memory.edge.shards import CONFIG_FILE, SharedShard, StoreLocked, close_all, open_shard
+
+__all__ = [
+    "BM25_VECTOR",
+    "INDEXED_FIELDS",
+    "EdgeVectorStore",
+    "PointKey",
+    "StoreLocked",
+    "StoredPoint",
+    "close_all",
+]
+
+logger = logging.getLogger(__name__)
+
+PointKey: TypeAlias = str | int
+"""A point id as Mem0 sees it: a UUID string (what Mem0 uses) or a non-negative integer."""
+Vector: TypeAlias = list[float]
+NamedVectors: TypeAlias = dict[str, "list[float] | SparseVector | list[list[float]]"]
+PointRow: TypeAlias = tuple[PointKey, Vector, dict[str, Any]]
+"""One point as `iter_points` yields it and `memory.migrate` copies it: id, dense vector, payload."""
+
+BM25_VECTOR = "bm25"
+INDEXED_FIELDS = ("user_id", "agent_id", "run_id", "actor_id")
+"""Keyword payload indexes: the ids Mem0 filters every call on (the same set Mem0's Qdrant store indexes)."""
+
+_DENSE = ""
+_RRF_K = 60
+_BACKFILL_BATCH = 512
+# Edge optimises only when `compact()` asks, so these settings shape that one call:
+# - no HNSW graph (indexing_threshold=0): each Mem0 query filters on one user, which the keyword index answers
+#   with a brute-force scan of that user's points (0.3 ms at 100k points); a graph took 20 s to build for 30k
+#   points with the GIL held and only helps unfiltered searches;
+# - vacuum on any deletion: a forgotten memory's text leaves the segment files at the next compaction (1.1 s
+#   at 30k points) instead of waiting for 20 % of a segment to be deleted.
+_OPTIMIZERS = EdgeOptimizersConfig(indexing_threshold=0, deleted_threshold=0.0, vacuum_min_vector_number=0)
+
+
+@dataclass(slots=True)
+class StoredPoint:
+    """What every read returns; Mem0 reads `.id`, `.score` and `.payload`."""
+
+    id: PointKey
+    payload: dict[str, Any] = field(default_factory=dict)
+    score: float | None = None
+    """Cosine similarity for `search`, raw BM25 for `keyword_search`, RRF for `hybrid_search`; None for
+    reads."""
+    similarity: float | None = None
+    """`hybrid_search` only: the cosine similarity to the query vector, to threshold on beside the fused
+    rank."""
+
+
+Points: TypeAlias = list[StoredPoint]
+
+
+class EdgeVectorStore(VectorStoreBase):  # type: ignore[misc]  # mem0 ships no type information
+    """Mem0 `VectorStoreBase` over a Qdrant Edge shard at `<path>/<collection_name>`.
+
+    Args:
+        path: Directory holding one sub-directory (and one `.lock` file) per collection.
+        collection_name: This store's collection.
+        embedding_model_dims: Dense vector size; must match an existing collection.
+        hybrid: Store a BM25 sparse vector with each point and answer keyword and hybrid searches.
+
+    Raises:
+        StoreLocked: another process is using the directory.
+        ValueError: the collection holds vectors of another size.
+    """
+
+    def __init__(
+        self, path: Path, collection_name: str, embedding_model_dims: int, *, hybrid: bool = True
+    ) -> None:
+        self.path = Path(path)
+        self.collection_name = collection_name
+        self.embedding_model_dims = embedding_model_dims
+        self.hybrid = hybrid
+        self._bm25 = Bm25(Bm25Config(language="english"))
+        self._shared = self._open()
+
+    # -- Mem0's VectorStoreBase -----------------------------------------------------------------------------
+
+    def create_col(
+        self, name: str | None = None, vector_size: int | None = None, distance: str = "cosine"
+    ) -> None:
+        """Open (creating if needed) collection `name` under this store's path; by default this store's own.
+
+        Only cosine distance: `search` promises a similarity where higher is better.
+        """
+        if str(distance).lower().removeprefix("distance.") != "cosine":
+            raise ValueError(f"EdgeVectorStore stores cosine vectors only, not {distance!r}")
+        if name is None or name == self.collection_name:
+            if vector_size is not None and vector_size != self.embedding_model_dims:
+                raise ValueError(f"{self.collection_name} uses {self.embedding_model_dims} dimensions")
+            if self._shared.closed:
+                self._shared = self._open()
+            return
+        EdgeVectorStore(self.path, name, vector_size or self.embedding_model_dims, hybrid=self.hybrid)
+
+    def insert(
+        self,
+        vectors: Sequence[Sequence[float]],
+        payloads: Sequence[Mapping[str, Any]] | None = None,
+        ids: Sequence[PointKey] | None = None,
+    ) -> None:
+        """Upsert points (new UUIDs when `ids` is None), with their BM25 vectors when hybrid."""
+        if payloads is not None and len(payloads) != len(vectors):
+            raise ValueError(f"{len(vectors)} vectors but {len(payloads)} payloads")
+        if ids is not None and len(ids) != len(vectors):
+            raise ValueError(f"{len(vectors)} vectors but {len(ids)} ids")
+        points = []
+        for index, vector in enumerate(vectors):
+            payload = dict(payloads[index]) if payloads is not None else {}
+            point_id = _to_point_id(ids[index]) if ids is not None else str(uuid.uuid4())
+            points.append(Point(point_id, self._named_vectors(vector, payload), payload))
+        if not points:
+            return
+        with self._edge() as shard:
+            shard.update(UpdateOperation.upsert_points(points))
+
+    def search(
+        self,
+        query: str,
+        vectors: Sequence[float],
+        top_k: int = 5,
+        filters: Mapping[str, Any] | None = None,
+    ) -> Points:
+        """Nearest points by cosine similarity (higher is closer), filtered; `query` text is unused."""
+        request = self._dense_request(vectors, top_k, to_edge_filter(filters))
+        with self._edge() as shard:
+            hits = shard.query(request)
+        return [StoredPoint(_from_point_id(h.id), h.payload or {}, h.score) for h in hits]
+
+    def search_batch(
+        self,
+        queries: Sequence[str],
+        vectors_list: Sequence[Sequence[float]],
+        top_k: int = 1,
+        filters: Mapping[str, Any] | None = None,
+    ) -> list[Points]:
+        """`search` for several vectors, planned as one Edge batch; one result list per vector."""
+        if not vectors_list:
+            return []
+        edge_filter = to_edge_filter(filters)
+        batch = QueryBatchRequest([self._dense_request(v, top_k, edge_filter) for v in vectors_list])
+        with self._edge() as shard:
+            results = shard.query_batch(batch)
+        return [
+            [StoredPoint(_from_point_id(h.id), h.payload or {}, h.score) for h in hits] for hits in results
+        ]
+
+    def keyword_search(
+        self, query: str, top_k: int = 5, filters: Mapping[str, Any] | None = None
+    ) -> Points | None:
+        """BM25 matches with raw BM25 scores (Mem0 normalises them); None when the store is not hybrid."""
+        if not self.hybrid:
+            return None
+        sparse = self._bm25.embed_query(query)
+        if not sparse.indices:
+            return []
+        request = QueryRequest(
+            limit=top_k,
+            query=Query.Nearest(sparse, using=BM25_VECTOR),
+            filter=to_edge_filter(filters),
+            with_payload=True,
+        )
+        with self._edge() as shard:
+            hits = shard.query(request)
+        return [StoredPoint(_from_point_id(h.id), h.payload or {}, h.score) for h in hits]
+
+    def delete(self, vector_id: PointKey) -> None:
+        """Remove one point; an unknown or malformed id is a no-op."""
+        try:
+            point_id = _to_point_id(vector_id)
+        except ValueError:
+            return
+        with self._edge() as shard:
+            shard.update(UpdateOperation.delete_points([point_id]))
+
+    def update(
+        self,
+        vector_id: PointKey,
+        vector: Sequence[float] | None = None,
+        payload: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Replace the point (both given), merge payload keys into it, or replace its vector.
+
+        As in Mem0's Qdrant store: with both, the payload is replaced whole; with payload only, its keys are
+        set on the existing point. Unlike that store, a payload-only update that changes the text also
+        refreshes the BM25 vector. Updating an unknown id with only one of the two raises (Edge: "No point
+        with id").
+        """
+        point_id = _to_point_id(vector_id)
+        if vector is not None and payload is not None:
+            whole = dict(payload)
+            point = Point(point_id, self._named_vectors(vector, whole), whole)
+            with self._edge() as shard:
+                shard.update(UpdateOperation.upsert_points([point]))
+            return
+        operations = []
+        if payload is not None:
+            operations.append(UpdateOperation.set_payload([point_id], dict(payload)))
+            text = _bm25_text(payload)
+            if self.hybrid and text:
+                sparse: NamedVectors = {BM25_VECTOR: self._bm25.embed_document(text)}
+                operations.append(UpdateOperation.update_vectors([PointVectors(point_id, sparse)]))
+        if vector is not None:
+            operations.append(
+                UpdateOperation.update_vectors([PointVectors(point_id, {_DENSE: _floats(vector)})])
+            )
+        with self._edge() as shard:
+            for operation in operations:
+                shard.update(operation)
+
+    def get(self, vector_id: PointKey) -> StoredPoint | None:
+        """The point with its payload, or None (also for an id that is not a UUID or integer)."""
+        try:
+            point_id = _to_point_id(vector_id)
+        except ValueError:
+            return None
+        with self._edge() as shard:
+            records = shard.retrieve([point_id], True, False)
+        if not records:
+            return None
+        return StoredPoint(_from_point_id(records[0].id), records[0].payload or {})
+
+    def list_cols(self) -> list[str]:
+        """Names of the collections under this store's path."""
+        if not self.path.is_dir():
+            return []
+        return sorted(p.name for p in self.path.iterdir() if (p / CONFIG_FILE).is_file())
+
+    def delete_col(self) -> None:
+        """Delete this collection's directory and all its points. The next call on the store starts it
+        anew."""
+        self._shared.close(destroy=True)
+
+    def col_info(self) -> dict[str, Any]:
+        """Name, location, size and payload indexes of this collection."""
+        with self._edge() as shard:
+            info = shard.info()
+        return {
+            "name": self.collection_name,
+            "path": str(self._shared.directory),
+            "vector_size": self.embedding_model_dims,
+            "hybrid": self.hybrid,
+            "points_count": info.points_count,
+            "segments_count": info.segments_count,
+            "indexed_vectors_count": info.indexed_vectors_count,
+            "payload_schema": {
+                name: str(index.data_type).rsplit(".", 1)[-1].lower()
+                for name, index in info.payload_schema.items()
+            },
+        }
+
+    def list(
+        self, filters: Mapping[str, Any] | None = None, top_k: int | None = 100
+    ) -> tuple[Points, PointKey | None]:
+        """Up to `top_k` points (default 100) in id order, as `(points, next_offset)` like Mem0's Qdrant
+        store.
+
+        The order is by id, not by time: sort on `created_at` in the caller.
+        """
+        request = ScrollRequest(limit=top_k or 100, filter=to_edge_filter(filters), with_payload=True)
+        with self._edge() as shard:
+            records, next_offset = shard.scroll(request)
+        points = [StoredPoint(_from_point_id(r.id), r.payload or {}) for r in records]
+        return points, None if next_offset is None else _from_point_id(next_offset)
+
+    def reset(self) -> None:
+        """Delete every point of this collection (and its files) and start it empty."""
+        logger.warning("resetting Edge collection %s", self.collection_name)
+        self.delete_col()
+        self.create_col()
+
+    # -- beyond Mem0's contract ----------------------------------------------------------------------------
+
+    def hybrid_search(
+        self,
+        query: str,
+        vectors: Sequence[float],
+        top_k: int = 5,
+        filters: Mapping[str, Any] | None = None,
+    ) -> Points:
+        """Dense and BM25 candidates fused by reciprocal rank in one Edge query.
+
+        `score` is the RRF score (about 1/60 per list a point tops; only the order means anything);
+        `similarity` is the cosine similarity to `vectors`, to apply a relevance threshold. Not hybrid:
+        `search`.
+        """
+        if not self.hybrid:
+            return [
+                StoredPoint(p.id, p.payload, p.score, p.score)
+                for p in self.search(query, vectors, top_k, filters)
+            ]
+        edge_filter = to_edge_filter(filters)
+        dense = _floats(vectors)
+        sparse = self._bm25.embed_query(query)
+        candidates = max(top_k * 4, 60)
+        prefetches = [Prefetch(limit=candidates, query=Query.Nearest(dense), filter=edge_filter)]
+        if sparse.indices:
+            prefetches.append(
+                Prefetch(limit=candidates, query=Query.Nearest(sparse, using=BM25_VECTOR), filter=edge_filter)
+            )
+        request = QueryRequest(
+            limit=top_k,
+            prefetches=prefetches,
+            query=Fusion.Rrf(k=_RRF_K),  # type: ignore[arg-type]  # the stub forgets Rrf is a Fusion
+            filter=edge_filter,
+            with_payload=True,
+            with_vector=[_DENSE],
+        )
+        with self._edge() as shard:
+            hits = shard.query(request)
+        unit_query = _unit(dense)
+        return [
+            StoredPoint(
+                _from_point_id(h.id),
+                h.payload or {},
+                h.score,
+                float(np.dot(unit_query, _unit(_dense_of(h.vector)))),
+            )
+            for h in hits
+        ]
+
+    def count(self, filters: Mapping[str, Any] | None = None) -> int:
+        """Exact number of points matching `filters` (all points without)."""
+        with self._edge() as shard:
+            return shard.count(CountRequest(filter=to_edge_filter(filters), exact=True))
+
+    def delete_by_filter(self, filters: Mapping[str, Any]) -> int:
+        """Remove every point matching `filters` in one operation; returns how many matched just before.
+
+        Raises:
+            ValueError: `filters` constrains nothing (use `reset` to empty the collection).
+        """
+        edge_filter = to_edge_filter(filters)
+        if edge_filter is None:
+            raise ValueError("delete_by_filter needs a filter; use reset() to delete everything")
+        with self._edge() as shard:
+            matched = shard.count(CountRequest(filter=edge_filter, exact=True))
+            shard.update(UpdateOperation.delete_points_by_filter(edge_filter))
+        return matched
+
+    def iter_points(self, batch: int = 256) -> Iterator[PointRow]:
+        """Every point as `(id, dense vector, payload)`, in id order, `batch` per Edge call (for migration).
+
+        Holds the shard only during each call, so a consumer may write to the store between batches.
+        """
+        offset: PointKey | None = None
+        while True:
+            request = ScrollRequest(offset=offset, limit=batch, with_payload=True, with_vector=[_DENSE])
+            with self._edge() as shard:
+                records, next_offset = shard.scroll(request)
+            for record in records:
+                yield _from_point_id(record.id), _dense_of(record.vector), record.payload or {}
+            if next_offset is None:
+                return
+            offset = _from_point_id(next_offset)
+
+    def flush(self) -> None:
+        """Write pending segment changes to disk (the WAL already has them)."""
+        with self._edge() as shard:
+            shard.flush()
+
+    def optimize(self) -> bool:
+        """Run Edge's optimisers until done: vacuum deleted points, merge segments. True if anything changed.
+
+        HOLDS THE GIL for its whole run: every other Python thread of the process stops. Never call it while
+        serving; see `compact`.
+        """
+        with self._edge() as shard:
+            return shard.optimize()
+
+    def compact(self) -> bool:
+        """`optimize` then `flush`, logged: the explicit maintenance step (CLI, after a forget-all, at
+        shutdown).
+
+        Blocks the whole process for its duration (see `optimize`): the serving process calls it only from a
+        separate maintenance command or at shutdown, never on the path of a reply.
+        """
+        started = time.perf_counter()
+        changed = self.optimize()
+        self.flush()
+        logger.info(
+            "compacted Edge collection %s in %.1f s (changed: %s)",
+            self.collection_name,
+            time.perf_counter() - started,
+            changed,
+        )
+        return changed
+
+    def close(self) -> None:
+        """Flush and close the shard, releasing the directory for every store of this process that shares
+        it."""
+        self._shared.close()
+
+    # -- internals ------------------------------------------------------------------------------------------
+
+    def _open(self) -> SharedShard:
+        return open_shard(
+            self.path / self.collection_name,
+            dims=self.embedding_model_dims,
+            create_config=self._create_config,
+            load_config=self._load_config,
+            prepare=self._prepare,
+        )
+
+    @contextmanager
+    def _edge(self) -> Iterator[EdgeShard]:
+        """The open shard, held open for the block; reopened first if `close`/`delete_col` closed it."""
+        while True:
+            with self._shared.reading() as shard:
+                if shard is not None:
+                    yield shard
+                    return
+            self._shared = self._open()
+
+    def _create_config(self) -> EdgeConfig:
+        return EdgeConfig(
+            vectors={_DENSE: EdgeVectorParams(self.embedding_model_dims, Distance.Cosine)},
+            sparse_vectors={BM25_VECTOR: EdgeSparseVectorParams(modifier=Modifier.Idf)},
+            optimizers=_OPTIMIZERS,
+        )
+
+    def _load_config(self) -> EdgeConfig:
+        # Sparse vectors left out: Edge keeps the stored ones, and `_prepare` adds "bm25" to older shards.
+        return EdgeConfig(
+            vectors={_DENSE: EdgeVectorParams(self.embedding_model_dims, Distance.Cosine)},
+            optimizers=_OPTIMIZERS,
+        )
+
+    def _prepare(self, shard: EdgeShard) -> None:
+        existing = shard.info().payload_schema
+        for name in INDEXED_FIELDS:
+            if name not in existing:
+                params = (
+                    KeywordIndexParams(is_tenant=True) if name == "user_id" else PayloadSchemaType.Keyword
+                )
+                shard.update(UpdateOperation.create_field_index(name, params))
+        if self.hybrid:
+            shard.update(
+                UpdateOperation.create_sparse_vector(BM25_VECTOR, Modifier.Idf)
+            )  # no-op when present
+            self._backfill_bm25(shard)
+
+    def _backfill_bm25(self, shard: EdgeShard) -> None:
+        """Give BM25 vectors to points written without them (by a non-hybrid store, or before "bm25"
+        existed)."""
+        missing = Filter(must_not=[HasVectorCondition(BM25_VECTOR), IsEmptyCondition("data")])
+        total = 0
+        while True:
+            records, _ = shard.scroll(ScrollRequest(limit=_BACKFILL_BATCH, filter=missing, with_payload=True))
+            updates = [
+                PointVectors(r.id, {BM25_VECTOR: self._bm25.embed_document(_bm25_text(r.payload or {}))})
+                for r in records
+            ]
+            if not updates:
+                break
+            shard.update(UpdateOperation.update_vectors(updates))
+            total += len(updates)
+        if total:
+            logger.info("added BM25 vectors to %d points of %s", total, self.collection_name)
+
+    def _named_vectors(self, vector: Sequence[float], payload: Mapping[str, Any]) -> NamedVectors:
+        named: NamedVectors = {_DENSE: _floats(vector)}
+        text = _bm25_text(payload)
+        if self.hybrid and text:
+            named[BM25_VECTOR] = self._bm25.embed_document(text)
+        return named
+
+    def _dense_request(self, vector: Sequence[float], top_k: int, edge_filter: Filter | None) -> QueryRequest:
+        return QueryRequest(
+            limit=top_k, query=Query.Nearest(_floats(vector)), filter=edge_filter, with_payload=True
+        )
+
+
+def _bm25_text(payload: Mapping[str, Any]) -> str:
+    # The raw text, not Mem0's `text_lemmatized`: Edge's BM25 stems both sides itself, and `hybrid_search`
+    # receives raw queries; Mem0's lemmatised keyword queries stem to the same terms.
+    text = payload.get("data") or payload.get("text_lemmatized") or ""
+    return text if isinstance(text, str) else ""
+
+
+def _floats(vector: Sequence[float]) -> list[float]:
+    tolist = getattr(vector, "tolist", None)
+    values = tolist() if callable(tolist) else vector
+    return [float(v) for v in values]
+
+
+def _unit(vector: Sequence[float]) -> np.ndarray[Any, np.dtype[np.float64]]:
+    array = np.asarray(vector, dtype=np.float64)
+    norm = float(np.linalg.norm(array))
+    return array / norm if norm else array
+
+
+def _dense_of(vector: object) -> list[float]:
+    if isinstance(vector, dict):
+        vector = vector.get(_DENSE)
+    if not isinstance(vector, list):
+        raise ValueError(f"point has no dense vector: {vector!r}")
+    return [float(v) for v in vector]
+
+
+def _to_point_id(value: object) -> PointKey:
+    """Mem0's id as Edge takes it: a canonical UUID string or a non-negative int; ValueError otherwise."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, str):
+        return str(uuid.UUID(value))  # raises ValueError for anything else
+    raise ValueError(f"not a point id (UUID or non-negative integer): {value!r}")
+
+
+def _from_point_id(value: object) -> PointKey:
+    """Edge hands back UUID ids as `uuid.UUID`; Mem0 and our callers compare them as strings."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return str(value)
