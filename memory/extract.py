@@ -1,0 +1,129 @@
+"""What a person says about themselves, as memories the offline tagger can act on.
+
+Offline there is no LLM to run Mem0's extraction, yet "I prefer lowercase tags and I avoid politics" must
+still become two memories that change the next tags. This module recognises a small, explicit grammar of
+first-person statements (likes, avoidances, identity, tag-format wishes) and renders each as a canonical
+third-person sentence with a *supersede key*: two facts with the same key and different values contradict, and
+the newer one wins.
+
+`parse_memory` reads a stored sentence back, ours or one written by an LLM extractor ("User prefers lowercase
+tags"), by turning it into a first-person statement and running the same grammar: one grammar, two directions.
+Anything that is not a statement by the speaker about the speaker ("Bob likes politics", "do you like Rust?")
+yields nothing: a missed fact costs less than a wrong one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from memory._grammar import (
+    clauses,
+    normalise,
+    parse_format,
+    parse_identity,
+    parse_topics,
+    to_first_person,
+)
+
+FactCategory = Literal["preference", "fact"]
+
+__all__ = ["ExtractedFact", "extract_facts", "interaction_text", "parse_memory", "parse_memory_facts"]
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractedFact:
+    text: str
+    """Canonical third-person memory sentence, e.g. "Prefers lowercase tags", "Avoids politics"."""
+    category: FactCategory
+    """`preference` for likes, avoidances and tag-format wishes; `fact` for identity (name, role)."""
+    key: str
+    """Supersede key, e.g. `topic:politics`, `format:case`, `identity:name`, `format:always:work`."""
+    value: str
+    """The value under `key`; a different value under the same key contradicts (`like` vs `avoid`)."""
+
+
+def extract_facts(text: str) -> list[ExtractedFact]:
+    """Facts stated by the speaker about themselves in one message.
+
+    Args:
+        text: One user message, as typed (any case, curly apostrophes, several statements).
+
+    Returns:
+        One fact per key, in the order stated; when a message contradicts itself, its last word counts.
+    """
+    found: dict[str, ExtractedFact] = {}
+    for clause in clauses(normalise(text)):
+        for fact in _facts_in_clause(clause):
+            found.pop(fact.key, None)
+            found[fact.key] = fact
+    return list(found.values())
+
+
+def parse_memory_facts(text: str) -> list[ExtractedFact]:
+    """Every structured fact in a stored memory sentence (ours, or free-form from an LLM extractor).
+
+    Sentences this grammar does not know (interaction records, free-form notes) give an empty list.
+    """
+    sentences = re.split(r"(?<=[.!;])\s+|\n+", normalise(text))
+    facts: dict[str, ExtractedFact] = {}
+    for sentence in sentences:
+        first_person = to_first_person(sentence)
+        if first_person is None:
+            continue
+        for fact in extract_facts(first_person):
+            facts.pop(fact.key, None)
+            facts[fact.key] = fact
+    return list(facts.values())
+
+
+def parse_memory(text: str) -> ExtractedFact | None:
+    """The structured fact in a stored memory sentence, or None; the first one if it holds several."""
+    facts = parse_memory_facts(text)
+    return facts[0] if facts else None
+
+
+def interaction_text(title_or_text: str, tags: list[str], url: str | None) -> str:
+    """One tagging exchange as a memory: "Tagged <title or first 8 words> (<url>) with #a, #b"."""
+    words = title_or_text.split()
+    subject = " ".join(words[:8]) + ("…" if len(words) > 8 else "")
+    subject = subject or "a message"
+    where = f" ({url})" if url else ""
+    shown = ", ".join(tag if tag.startswith("#") else f"#{tag}" for tag in tags) if tags else "no tags"
+    return f"Tagged {subject}{where} with {shown}"
+
+
+def _facts_in_clause(clause: str) -> list[ExtractedFact]:
+    identity = parse_identity(clause)
+    if identity is not None:
+        kind, shown, value = identity
+        text = f"Name is {shown}" if kind == "name" else f"Is {shown}"
+        return [ExtractedFact(text, "fact", f"identity:{kind}", value)]
+    wishes = parse_format(clause)
+    if wishes:
+        return [
+            ExtractedFact(_format_text(key, value, shown), "preference", key, value)
+            for key, value, shown in wishes
+        ]
+    return [
+        ExtractedFact(
+            f"{'Likes' if stance == 'like' else 'Avoids'} {shown}", "preference", f"topic:{key}", stance
+        )
+        for stance, key, shown in parse_topics(clause)
+    ]
+
+
+_CASE_TEXT = {"lower": "lowercase", "upper": "UPPERCASE", "title": "Title Case"}
+
+
+def _format_text(key: str, value: str, shown: str) -> str:
+    if key == "format:case":
+        return f"Prefers {_CASE_TEXT[value]} tags"
+    if key == "format:hashtags":
+        return "Wants hashtags" if value == "yes" else "Wants no hashtags"
+    if key == "format:max_tags":
+        return f"Wants at most {value} tags"
+    if value == "yes":
+        return f"Always include the tag '{shown}'"
+    return f"Never use the tag '{shown}'"
