@@ -1,0 +1,723 @@
+"""A fake Discord for tests: gateway websocket and REST API on loopback, recording what the bot sends.
+
+The real discord.py client connects to it unchanged (through `DISCORD_API_URL` / `DISCORD_GATEWAY_URL`):
+HELLO, heartbeat ACK, READY with `application` and GUILD_CREATE on IDENTIFY; tests then push MESSAGE_CREATE
+and INTERACTION_CREATE frames and wait for the bot's requests with a deadline. Quirks copied from Discord
+because discord.py depends on them: JSON replies carry the content type `application/json` exactly (no
+charset), messages the bot posts come back to it as MESSAGE_CREATE, and message content is privileged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import secrets
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import BodyPartReader, WSMsgType, web
+
+JSON = dict[str, Any]
+EPHEMERAL = 64
+MESSAGE_CONTENT_INTENT = 1 << 15
+_EPOCH_MS = 1420070400000
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+@dataclass
+class Recorded:
+    """One REST request the bot made."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    json: Any
+    files: dict[str, bytes] = field(default_factory=dict)
+
+    def payload(self) -> JSON:
+        return self.json if isinstance(self.json, dict) else {}
+
+
+@dataclass
+class Interaction:
+    """An interaction the fake sent, and the bot's answers to it."""
+
+    id: int
+    token: str
+    payload: JSON
+    message_id: int | None = None
+    """For a button click: the message carrying the button (what `@original` edits)."""
+
+
+class FakeDiscord:
+    """Serve `api_url` and `gateway_url` for one bot user in any number of guilds.
+
+    Args:
+        token: the only bot token accepted (REST and IDENTIFY); others get 401 / close 4004.
+        allow_message_content: False mimics an application without the privileged intent (close 4014).
+        echo_own_messages: send the bot's own posts back over the gateway, as Discord does.
+    """
+
+    def __init__(
+        self,
+        *,
+        token: str = "fake-bot-token",
+        allow_message_content: bool = True,
+        echo_own_messages: bool = True,
+    ) -> None:
+        self.token = token
+        self.allow_message_content = allow_message_content
+        self.echo_own_messages = echo_own_messages
+        self._ids = itertools.count(1)
+        self.users: dict[str, JSON] = {}
+        self.application_id = self.snowflake()
+        self.bot = self.user("memorybot", bot=True, user_id=self.application_id)
+        self.guilds: dict[int, JSON] = {}
+        self.channels: dict[int, JSON] = {}
+        self.messages: dict[int, JSON] = {}
+        self.requests: list[Recorded] = []
+        self.identifies: list[JSON] = []
+        self.commands: dict[str, list[JSON]] = {}
+        """Synced command payloads by scope: "global" or the guild id."""
+        self.interactions: dict[str, Interaction] = {}
+        self._sessions: list[tuple[web.WebSocketResponse, tuple[int, int]]] = []
+        self._sequences: dict[int, itertools.count[int]] = {}
+        self._changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # --- lifecycle ---------------------------------------------------------------------------------
+
+    async def __aenter__(self) -> FakeDiscord:
+        app = web.Application()
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_route("*", "/api/v10/{tail:.*}", self._rest)
+        self._runner = web.AppRunner(app, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        for ws, _ in list(self._sessions):
+            await ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/v10"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/gateway"
+
+    # --- world building ----------------------------------------------------------------------------
+
+    def snowflake(self) -> int:
+        """Real-looking ids: a timestamp in the high bits and a counter below."""
+        return ((int(time.time() * 1000) - _EPOCH_MS) << 22) | next(self._ids)
+
+    def user(self, name: str, *, bot: bool = False, user_id: int | None = None) -> JSON:
+        user = {
+            "id": str(user_id or self.snowflake()),
+            "username": name,
+            "global_name": name.title(),
+            "discriminator": "0",
+            "avatar": None,
+            "bot": bot,
+            "public_flags": 0,
+        }
+        self.users[user["id"]] = user
+        return user
+
+    def add_guild(self, name: str = "Test Server", *, guild_id: int | None = None) -> JSON:
+        gid = guild_id or self.snowflake()
+        role_id = self.snowflake()
+        guild: JSON = {
+            "id": str(gid),
+            "name": name,
+            "icon": None,
+            "owner_id": str(self.snowflake()),
+            "unavailable": False,
+            "member_count": 2,
+            "large": False,
+            "joined_at": _now(),
+            "features": [],
+            "emojis": [],
+            "stickers": [],
+            "roles": [
+                _role(gid, "@everyone", managed=False),
+                {**_role(role_id, self.bot["username"], managed=True), "tags": {"bot_id": self.bot["id"]}},
+            ],
+            "members": [{**_member(self.bot), "roles": [str(role_id)]}],
+            "channels": [],
+            "threads": [],
+            "presences": [],
+            "voice_states": [],
+            "stage_instances": [],
+            "guild_scheduled_events": [],
+            "soundboard_sounds": [],
+        }
+        self.guilds[gid] = guild
+        return guild
+
+    def add_channel(self, guild: JSON, name: str = "general") -> JSON:
+        channel: JSON = {
+            "id": str(self.snowflake()),
+            "type": 0,
+            "guild_id": guild["id"],
+            "name": name,
+            "position": len(guild["channels"]),
+            "permission_overwrites": [],
+            "nsfw": False,
+            "parent_id": None,
+            "topic": None,
+            "last_message_id": None,
+            "rate_limit_per_user": 0,
+        }
+        guild["channels"].append(channel)
+        self.channels[int(channel["id"])] = channel
+        return channel
+
+    def add_thread(self, guild: JSON, parent: JSON, name: str = "a thread", *, joined: bool = False) -> JSON:
+        thread: JSON = {
+            "id": str(self.snowflake()),
+            "type": 11,
+            "guild_id": guild["id"],
+            "parent_id": parent["id"],
+            "owner_id": str(self.snowflake()),
+            "name": name,
+            "last_message_id": None,
+            "rate_limit_per_user": 0,
+            "message_count": 0,
+            "member_count": 1,
+            "flags": 0,
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": 1440,
+                "archive_timestamp": _now(),
+                "locked": False,
+            },
+        }
+        if joined:
+            thread["member"] = {
+                "id": thread["id"],
+                "user_id": self.bot["id"],
+                "join_timestamp": _now(),
+                "flags": 0,
+            }
+        guild["threads"].append(thread)
+        self.channels[int(thread["id"])] = thread
+        return thread
+
+    def dm_channel(self, user: JSON) -> JSON:
+        channel: JSON = {
+            "id": str(self.snowflake()),
+            "type": 1,
+            "recipients": [user],
+            "last_message_id": None,
+        }
+        self.channels[int(channel["id"])] = channel
+        return channel
+
+    def mention(self, user: JSON) -> str:
+        return f"<@{user['id']}>"
+
+    # --- events the bot receives -------------------------------------------------------------------
+
+    async def send_message(
+        self,
+        author: JSON,
+        channel: JSON,
+        content: str,
+        *,
+        message_type: int = 0,
+        mention_everyone: bool = False,
+    ) -> JSON:
+        """Someone posts `content`; the bot gets MESSAGE_CREATE, with mentions resolved as Discord does."""
+        mentioned = [u for uid, u in self.users.items() if f"<@{uid}>" in content or f"<@!{uid}>" in content]
+        message = self._message(
+            channel, author, content, message_type=message_type, mentions=mentioned, everyone=mention_everyone
+        )
+        await self._dispatch_message(message)
+        return message
+
+    async def slash(
+        self, user: JSON, channel: JSON, command: str, sub: str, **options: str | int | bool
+    ) -> Interaction:
+        """Invoke `/<command> <sub> option:value` as `user` in `channel`."""
+        data: JSON = {
+            "id": str(self._command_id(command, channel)),
+            "name": command,
+            "type": 1,
+            "options": [
+                {
+                    "type": 1,
+                    "name": sub,
+                    "options": [{"type": 3, "name": k, "value": v} for k, v in options.items()],
+                }
+            ],
+        }
+        if "guild_id" in channel:
+            data["guild_id"] = channel["guild_id"]
+        return await self._interact(2, user, channel, data)
+
+    async def autocomplete(
+        self, user: JSON, channel: JSON, command: str, sub: str, option: str, value: str
+    ) -> Interaction:
+        data: JSON = {
+            "id": str(self._command_id(command, channel)),
+            "name": command,
+            "type": 1,
+            "options": [
+                {
+                    "type": 1,
+                    "name": sub,
+                    "options": [{"type": 3, "name": option, "value": value, "focused": True}],
+                }
+            ],
+        }
+        return await self._interact(4, user, channel, data)
+
+    async def click(self, user: JSON, message: JSON, label: str) -> Interaction:
+        """Click the button labelled `label` on `message` (as the bot last rendered it)."""
+        message = self.messages[int(message["id"])]
+        button = self.button(message, label)
+        channel = self.channels[int(message["channel_id"])]
+        data = {"custom_id": button["custom_id"], "component_type": 2}
+        return await self._interact(3, user, channel, data, message=message)
+
+    @staticmethod
+    def buttons(message: JSON) -> list[JSON]:
+        return [
+            c for row in message.get("components", []) for c in row.get("components", []) if c["type"] == 2
+        ]
+
+    def button(self, message: JSON, label: str) -> JSON:
+        found = [b for b in self.buttons(message) if b.get("label") == label]
+        if not found:
+            raise AssertionError(f"no button {label!r} in {[b.get('label') for b in self.buttons(message)]}")
+        return found[0]
+
+    # --- waiting -----------------------------------------------------------------------------------
+
+    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 20.0) -> Any:
+        """Wait until `predicate()` is truthy (re-checked on every request or gateway event)."""
+        async with asyncio.timeout(timeout), self._changed:
+            while not (result := predicate()):
+                await self._changed.wait()
+            return result
+
+    async def wait_request(
+        self,
+        method: str,
+        path_part: str,
+        where: Callable[[Recorded], bool] = lambda r: True,
+        timeout: float = 20.0,
+    ) -> Recorded:
+        def find() -> Recorded | None:
+            for request in self.requests:
+                if request.method == method and path_part in request.path and where(request):
+                    return request
+            return None
+
+        result: Recorded = await self.wait_for(find, timeout)
+        return result
+
+    def sent_to(self, channel: JSON) -> list[Recorded]:
+        """Messages the bot posted in `channel`, oldest first."""
+        path = f"/channels/{channel['id']}/messages"
+        return [r for r in self.requests if r.method == "POST" and r.path == path]
+
+    async def wait_sent(self, channel: JSON, count: int = 1, timeout: float = 20.0) -> list[Recorded]:
+        result: list[Recorded] = await self.wait_for(
+            lambda: self.sent_to(channel)[:count] if len(self.sent_to(channel)) >= count else None, timeout
+        )
+        return result
+
+    def followups(self, interaction: Interaction) -> list[Recorded]:
+        path = f"/webhooks/{self.application_id}/{interaction.token}"
+        return [r for r in self.requests if r.method == "POST" and r.path == path]
+
+    def callbacks(self, interaction: Interaction) -> list[Recorded]:
+        path = f"/interactions/{interaction.id}/{interaction.token}/callback"
+        return [r for r in self.requests if r.path == path]
+
+    def edits(self, interaction: Interaction) -> list[Recorded]:
+        prefix = f"/webhooks/{self.application_id}/{interaction.token}/messages/"
+        return [r for r in self.requests if r.method == "PATCH" and r.path.startswith(prefix)]
+
+    async def wait_followup(self, interaction: Interaction, count: int = 1) -> Recorded:
+        result: list[Recorded] = await self.wait_for(
+            lambda: self.followups(interaction) if len(self.followups(interaction)) >= count else None
+        )
+        return result[count - 1]
+
+    async def wait_edit(self, interaction: Interaction) -> Recorded:
+        result: list[Recorded] = await self.wait_for(lambda: self.edits(interaction))
+        return result[0]
+
+    async def wait_callback(self, interaction: Interaction) -> Recorded:
+        result: list[Recorded] = await self.wait_for(lambda: self.callbacks(interaction))
+        return result[0]
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    # --- gateway -----------------------------------------------------------------------------------
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        session: tuple[web.WebSocketResponse, tuple[int, int]] | None = None
+        sequence = itertools.count(1)
+        await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": 41250}, "s": None, "t": None}))
+        try:
+            async for frame in ws:
+                if frame.type != WSMsgType.TEXT:
+                    continue
+                message = json.loads(frame.data)
+                if message["op"] == 1:
+                    await ws.send_str(json.dumps({"op": 11, "d": None, "s": None, "t": None}))
+                elif message["op"] == 2:
+                    session = await self._identify(ws, message["d"], sequence)
+                    if session is None:
+                        break
+        finally:
+            if session in self._sessions:
+                self._sessions.remove(session)
+        return ws
+
+    async def _identify(
+        self, ws: web.WebSocketResponse, data: JSON, sequence: itertools.count[int]
+    ) -> tuple[web.WebSocketResponse, tuple[int, int]] | None:
+        self.identifies.append(data)
+        await self._notify()
+        if data.get("token") != self.token:
+            await ws.close(code=4004, message=b"Authentication failed.")
+            return None
+        if data.get("intents", 0) & MESSAGE_CONTENT_INTENT and not self.allow_message_content:
+            await ws.close(code=4014, message=b"Disallowed intent(s).")
+            return None
+        shard_id, shard_count = data.get("shard") or [0, 1]
+        guilds = [g for gid, g in self.guilds.items() if (gid >> 22) % shard_count == shard_id]
+        ready = {
+            "v": 10,
+            "user": {**self.bot, "verified": True, "mfa_enabled": False, "flags": 0},
+            "guilds": [{"id": g["id"], "unavailable": True} for g in guilds],
+            "session_id": secrets.token_hex(16),
+            "resume_gateway_url": self.gateway_url,
+            "shard": [shard_id, shard_count],
+            "application": {"id": str(self.application_id), "flags": 0},
+            "private_channels": [],
+            "relationships": [],
+        }
+        await ws.send_str(json.dumps({"op": 0, "t": "READY", "s": next(sequence), "d": ready}))
+        for guild in guilds:
+            await ws.send_str(json.dumps({"op": 0, "t": "GUILD_CREATE", "s": next(sequence), "d": guild}))
+        session = (ws, (shard_id, shard_count))
+        self._sessions.append(session)
+        self._sequences[id(ws)] = sequence
+        await self._notify()
+        return session
+
+    async def dispatch(self, event: str, data: JSON, *, guild_id: int | None = None) -> None:
+        """Send a gateway event to the session that owns `guild_id` (DMs go to shard 0)."""
+        if not self._sessions:
+            raise AssertionError("the bot is not connected to the fake gateway")
+        for ws, (shard_id, shard_count) in self._sessions:
+            owner = (guild_id >> 22) % shard_count if guild_id else 0
+            if owner == shard_id:
+                seq = self._sequences.setdefault(id(ws), itertools.count(1))
+                await ws.send_str(json.dumps({"op": 0, "t": event, "s": next(seq), "d": data}))
+
+    # --- REST --------------------------------------------------------------------------------------
+
+    async def _rest(self, request: web.Request) -> web.Response:
+        path = "/" + request.match_info["tail"]
+        body, files = await _read_body(request)
+        recorded = Recorded(request.method, path, dict(request.query), body, files)
+        self.requests.append(recorded)
+        try:
+            return await self._route(request, recorded)
+        finally:
+            await self._notify()
+
+    async def _route(self, request: web.Request, rec: Recorded) -> web.Response:
+        parts = rec.path.strip("/").split("/")
+        webhook_or_interaction = parts[0] in ("webhooks", "interactions")
+        if not webhook_or_interaction and request.headers.get("Authorization") != f"Bot {self.token}":
+            return _json({"message": "401: Unauthorized", "code": 0}, status=401)
+        match (rec.method, parts):
+            case ("GET", ["users", "@me"]):
+                return _json(self.bot)
+            case ("GET", ["oauth2", "applications", "@me"]):
+                return _json(self._application())
+            case ("GET", ["gateway", "bot"]):
+                limits = {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}
+                return _json({"url": self.gateway_url, "shards": 1, "session_start_limit": limits})
+            case ("PUT", ["applications", _, "commands"]):
+                return _json(self._sync("global", rec.json))
+            case ("PUT", ["applications", _, "guilds", guild_id, "commands"]):
+                return _json(self._sync(guild_id, rec.json))
+            case ("POST", ["channels", channel_id, "typing"]):
+                return web.Response(status=204)
+            case ("POST", ["channels", channel_id, "messages"]):
+                return await self._bot_posts(int(channel_id), rec.payload())
+            case ("POST", ["interactions", interaction_id, token, "callback"]):
+                return self._callback(token, rec.payload())
+            case ("POST", ["webhooks", _, token]):
+                return await self._followup(token, rec.payload())
+            case ("PATCH", ["webhooks", _, token, "messages", message_id]):
+                return self._edit(token, message_id, rec.payload())
+        return _json({"message": "404: Not Found", "code": 0}, status=404)
+
+    def _application(self) -> JSON:
+        return {
+            "id": str(self.application_id),
+            "name": self.bot["username"],
+            "description": "",
+            "icon": None,
+            "bot_public": True,
+            "bot_require_code_grant": False,
+            "owner": self.user("owner"),
+            "verify_key": "0" * 64,
+            "flags": 0,
+            "summary": "",
+            "interactions_endpoint_url": None,
+        }
+
+    def _sync(self, scope: str, commands: Any) -> list[JSON]:
+        synced = [
+            {**cmd, "id": str(self.snowflake()), "application_id": str(self.application_id), "version": "1"}
+            for cmd in commands
+        ]
+        self.commands[scope] = synced
+        return synced
+
+    def _command_id(self, name: str, channel: JSON) -> int:
+        for scope in (channel.get("guild_id"), "global"):
+            for cmd in self.commands.get(str(scope), []):
+                if cmd["name"] == name:
+                    return int(cmd["id"])
+        raise AssertionError(
+            f"/{name} was not synced for {channel.get('guild_id') or 'DMs'}: {self.commands}"
+        )
+
+    async def _bot_posts(self, channel_id: int, payload: JSON) -> web.Response:
+        channel = self.channels.get(channel_id)
+        if channel is None:
+            return _json({"message": "Unknown Channel", "code": 10003}, status=404)
+        content = payload.get("content") or ""
+        if len(content) > 2000:
+            error = {
+                "content": {"_errors": [{"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 2000 or fewer"}]}
+            }
+            return _json({"message": "Invalid Form Body", "code": 50035, "errors": error}, status=400)
+        message = self._message(channel, self.bot, content, payload=payload)
+        if self.echo_own_messages:
+            await self._dispatch_message(message)
+        return _json(message)
+
+    def _callback(self, token: str, payload: JSON) -> web.Response:
+        interaction = self.interactions[token]
+        kind = payload.get("type")
+        data = payload.get("data") or {}
+        resource: JSON = {"type": kind}
+        response_id = None
+        if kind == 4:
+            message = self._interaction_message(interaction, data)
+            resource["message"] = message
+            response_id = message["id"]
+            interaction.message_id = int(message["id"])
+        elif kind == 7 and interaction.message_id is not None:
+            resource["message"] = self._update(interaction.message_id, data)
+        return _json(
+            {
+                "interaction": {
+                    "id": str(interaction.id),
+                    "type": interaction.payload["type"],
+                    "response_message_id": response_id,
+                    "response_message_loading": kind == 5,
+                    "response_message_ephemeral": bool((data.get("flags") or 0) & EPHEMERAL),
+                },
+                "resource": resource,
+            }
+        )
+
+    async def _followup(self, token: str, payload: JSON) -> web.Response:
+        interaction = self.interactions[token]
+        return _json(self._interaction_message(interaction, payload))
+
+    def _edit(self, token: str, message_id: str, payload: JSON) -> web.Response:
+        interaction = self.interactions[token]
+        target = interaction.message_id if message_id == "@original" else int(message_id)
+        if target is None or target not in self.messages:
+            return _json({"message": "Unknown Message", "code": 10008}, status=404)
+        return _json(self._update(target, payload))
+
+    # --- payload builders --------------------------------------------------------------------------
+
+    def _message(
+        self,
+        channel: JSON,
+        author: JSON,
+        content: str,
+        *,
+        payload: JSON | None = None,
+        message_type: int = 0,
+        mentions: Sequence[JSON] = (),
+        everyone: bool = False,
+    ) -> JSON:
+        payload = payload or {}
+        reference = payload.get("message_reference")
+        message: JSON = {
+            "id": str(self.snowflake()),
+            "channel_id": channel["id"],
+            "author": author,
+            "content": content,
+            "timestamp": _now(),
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": everyone,
+            "mentions": list(mentions),
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": payload.get("embeds") or [],
+            "components": payload.get("components") or [],
+            "pinned": False,
+            "type": 19 if reference else message_type,
+            "flags": payload.get("flags") or 0,
+        }
+        if reference:
+            message["message_reference"] = {**reference, "channel_id": channel["id"]}
+        if "guild_id" in channel:
+            message["guild_id"] = channel["guild_id"]
+            if not author.get("bot") or author["id"] == self.bot["id"]:
+                message["member"] = {k: v for k, v in _member(author).items() if k != "user"}
+        self.messages[int(message["id"])] = message
+        return message
+
+    def _interaction_message(self, interaction: Interaction, data: JSON) -> JSON:
+        channel = interaction.payload["channel"]
+        message = self._message(channel, self.bot, data.get("content") or "", payload=data, message_type=20)
+        message["interaction_metadata"] = {
+            "id": str(interaction.id),
+            "type": interaction.payload["type"],
+            "user": interaction.payload.get("user") or interaction.payload["member"]["user"],
+            "authorizing_integration_owners": {},
+        }
+        return message
+
+    def _update(self, message_id: int, data: JSON) -> JSON:
+        message = self.messages[message_id]
+        for key in ("content", "embeds", "components", "flags"):
+            if key in data:
+                message[key] = data[key] if data[key] is not None else ([] if key != "content" else "")
+        message["edited_timestamp"] = _now()
+        return message
+
+    async def _dispatch_message(self, message: JSON) -> None:
+        guild_id = int(message["guild_id"]) if "guild_id" in message else None
+        await self.dispatch("MESSAGE_CREATE", message, guild_id=guild_id)
+
+    async def _interact(
+        self, kind: int, user: JSON, channel: JSON, data: JSON, *, message: JSON | None = None
+    ) -> Interaction:
+        interaction = Interaction(id=self.snowflake(), token=secrets.token_urlsafe(24), payload={})
+        payload: JSON = {
+            "id": str(interaction.id),
+            "application_id": str(self.application_id),
+            "type": kind,
+            "data": data,
+            "token": interaction.token,
+            "version": 1,
+            "channel_id": channel["id"],
+            "channel": channel,
+            "locale": "en-US",
+            "app_permissions": "0",
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": channel.get("guild_id", "0")},
+            "context": 0 if "guild_id" in channel else 1,
+            "attachment_size_limit": 10 * 1024 * 1024,
+        }
+        if "guild_id" in channel:
+            payload["guild_id"] = channel["guild_id"]
+            payload["guild_locale"] = "en-US"
+            payload["member"] = _member(user)
+        else:
+            payload["user"] = user
+        if message is not None:
+            payload["message"] = message
+            interaction.message_id = int(message["id"])
+        interaction.payload = payload
+        self.interactions[interaction.token] = interaction
+        await self.dispatch(
+            "INTERACTION_CREATE",
+            payload,
+            guild_id=int(channel["guild_id"]) if "guild_id" in channel else None,
+        )
+        return interaction
+
+
+def _role(role_id: int, name: str, *, managed: bool) -> JSON:
+    return {
+        "id": str(role_id),
+        "name": name,
+        "color": 0,
+        "hoist": False,
+        "position": 0 if not managed else 1,
+        "permissions": "2048",
+        "managed": managed,
+        "mentionable": False,
+        "flags": 0,
+    }
+
+
+def _member(user: JSON) -> JSON:
+    return {
+        "user": user,
+        "roles": [],
+        "joined_at": _now(),
+        "deaf": False,
+        "mute": False,
+        "flags": 0,
+        "pending": False,
+        "permissions": "2048",
+    }
+
+
+def _json(data: Any, *, status: int = 200) -> web.Response:
+    # discord.py parses a body as JSON only for this exact content type; aiohttp's json_response adds a charset.
+    return web.Response(
+        status=status, body=json.dumps(data).encode(), headers={"Content-Type": "application/json"}
+    )
+
+
+async def _read_body(request: web.Request) -> tuple[Any, dict[str, bytes]]:
+    if request.content_type.startswith("multipart/"):
+        payload: Any = None
+        files: dict[str, bytes] = {}
+        reader = await request.multipart()
+        while (part := await reader.next()) is not None:
+            if not isinstance(part, BodyPartReader):
+                continue
+            name = part.name or ""
+            raw = await part.read()
+            if name == "payload_json":
+                payload = json.loads(raw)
+            else:
+                files[getattr(part, "filename", None) or name] = bytes(raw)
+        return payload, files
+    raw_text = await request.text()
+    return (json.loads(raw_text) if raw_text else None), {}
