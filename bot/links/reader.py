@@ -148,7 +148,9 @@ class LinkReader:
             result = await self._youtube.read(url, video) if video else await self._read_page(url)
         except FetchFailed as exc:
             result = exc.as_link_error(url)
-        except (httpx.HTTPError, OSError) as exc:  # pragma: no cover - the fetcher maps these already
+        except Exception as exc:
+            # A link must never break message handling: log the bug loudly, answer like a network failure.
+            logger.exception("unexpected error while reading a link on %s", httpx.URL(url).host)
             result = LinkError(url, "network", messages.network(), f"{type(exc).__name__}: {exc}")
         if isinstance(result, LinkError):
             logger.info("link not read: %s (%s)", result.reason, result.detail)
