@@ -292,10 +292,12 @@ class SlackSender:
         """POST a raw body signed like Slack does; returns (status, response text)."""
         assert self._session is not None, "use `async with SlackSender(...)`"
         ts = str(int(time.time()) if timestamp is None else timestamp)
-        sent = {
+        sent: dict[str, str] = {
             "Content-Type": content_type,
             "X-Slack-Request-Timestamp": ts,
-            "X-Slack-Signature": signature or self._verifier.generate_signature(timestamp=ts, body=body),
+            "X-Slack-Signature": signature
+            or self._verifier.generate_signature(timestamp=ts, body=body)
+            or "",
             **(headers or {}),
         }
         async with self._session.post(self.url, data=body.encode(), headers=sent) as response:
