@@ -111,7 +111,9 @@ class SharedShard:
 
         Waits for calls in flight. Idempotent.
         """
-        with self._rw.write():
+        # The registry lock too: a store that finds the shard closed reopens it through `open_shard`, which
+        # must wait until this process has let go of the directory, or it would lock itself out.
+        with self._rw.write(), _REGISTRY_LOCK:
             shard, self._shard = self._shard, None
             if shard is None:
                 return
@@ -124,9 +126,8 @@ class SharedShard:
             finally:
                 fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
                 os.close(self._lock_fd)
-                with _REGISTRY_LOCK:
-                    if _REGISTRY.get(self.directory) is self:
-                        del _REGISTRY[self.directory]
+                if _REGISTRY.get(self.directory) is self:
+                    del _REGISTRY[self.directory]
         logger.info("closed Edge shard %s%s", self.directory, " and deleted it" if destroy else "")
 
 
