@@ -84,6 +84,8 @@ class DiscordAdapter:
             raise
         finally:
             self._views.stop_all()
+            if not client.is_closed():  # discord.py leaves its HTTP session open after a failed login
+                await client.close()
             self._finished.set()
             if not self._ready.is_set():
                 self._fail(RuntimeError("the Discord adapter stopped before it was ready"))

@@ -71,12 +71,12 @@ class MessageHandler:
     async def __call__(self, message: discord.Message, me: discord.abc.User) -> None:
         if not self.should_answer(message, me):
             return
+        if isinstance(message.channel, discord.Thread):
+            self._threads.add(message.channel.id)  # before answering: the next message may already be in
         incoming = to_incoming(message, me)
         async with _typing(message.channel):
             text = await self._answer(incoming)
         await self._send(message, text)
-        if isinstance(message.channel, discord.Thread):
-            self._threads.add(message.channel.id)
 
     async def _answer(self, incoming: IncomingMessage) -> str:
         if not incoming.text:  # a bare mention: say what the bot can do

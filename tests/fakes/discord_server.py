@@ -54,6 +54,8 @@ class Interaction:
     payload: JSON
     message_id: int | None = None
     """For a button click: the message carrying the button (what `@original` edits)."""
+    created: list[int] = field(default_factory=list)
+    """Messages the bot created in answer (callback message, follow-ups), oldest first."""
 
 
 class FakeDiscord:
@@ -75,6 +77,8 @@ class FakeDiscord:
         self.token = token
         self.allow_message_content = allow_message_content
         self.echo_own_messages = echo_own_messages
+        self.refuse_command_sync = False
+        """Answer command sync with 403 Missing Access, as for a bot invited without applications.commands."""
         self._ids = itertools.count(1)
         self.users: dict[str, JSON] = {}
         self.application_id = self.snowflake()
@@ -127,7 +131,7 @@ class FakeDiscord:
         return ((int(time.time() * 1000) - _EPOCH_MS) << 22) | next(self._ids)
 
     def user(self, name: str, *, bot: bool = False, user_id: int | None = None) -> JSON:
-        user = {
+        user: JSON = {
             "id": str(user_id or self.snowflake()),
             "username": name,
             "global_name": name.title(),
@@ -252,20 +256,15 @@ class FakeDiscord:
         return message
 
     async def slash(
-        self, user: JSON, channel: JSON, command: str, sub: str, **options: str | int | bool
+        self, user: JSON, channel: JSON, command: str, sub: str | None = None, **options: str | int | bool
     ) -> Interaction:
-        """Invoke `/<command> <sub> option:value` as `user` in `channel`."""
+        """Invoke `/<command> [<sub>] option:value` as `user` in `channel`."""
+        values = [{"type": 3, "name": k, "value": v} for k, v in options.items()]
         data: JSON = {
             "id": str(self._command_id(command, channel)),
             "name": command,
             "type": 1,
-            "options": [
-                {
-                    "type": 1,
-                    "name": sub,
-                    "options": [{"type": 3, "name": k, "value": v} for k, v in options.items()],
-                }
-            ],
+            "options": [{"type": 1, "name": sub, "options": values}] if sub else values,
         }
         if "guild_id" in channel:
             data["guild_id"] = channel["guild_id"]
@@ -310,9 +309,9 @@ class FakeDiscord:
 
     # --- waiting -----------------------------------------------------------------------------------
 
-    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 20.0) -> Any:
+    async def wait_for(self, predicate: Callable[[], Any], within_s: float = 20.0) -> Any:
         """Wait until `predicate()` is truthy (re-checked on every request or gateway event)."""
-        async with asyncio.timeout(timeout), self._changed:
+        async with asyncio.timeout(within_s), self._changed:
             while not (result := predicate()):
                 await self._changed.wait()
             return result
@@ -322,7 +321,7 @@ class FakeDiscord:
         method: str,
         path_part: str,
         where: Callable[[Recorded], bool] = lambda r: True,
-        timeout: float = 20.0,
+        within_s: float = 20.0,
     ) -> Recorded:
         def find() -> Recorded | None:
             for request in self.requests:
@@ -330,7 +329,7 @@ class FakeDiscord:
                     return request
             return None
 
-        result: Recorded = await self.wait_for(find, timeout)
+        result: Recorded = await self.wait_for(find, within_s)
         return result
 
     def sent_to(self, channel: JSON) -> list[Recorded]:
@@ -338,9 +337,9 @@ class FakeDiscord:
         path = f"/channels/{channel['id']}/messages"
         return [r for r in self.requests if r.method == "POST" and r.path == path]
 
-    async def wait_sent(self, channel: JSON, count: int = 1, timeout: float = 20.0) -> list[Recorded]:
+    async def wait_sent(self, channel: JSON, count: int = 1, within_s: float = 20.0) -> list[Recorded]:
         result: list[Recorded] = await self.wait_for(
-            lambda: self.sent_to(channel)[:count] if len(self.sent_to(channel)) >= count else None, timeout
+            lambda: self.sent_to(channel)[:count] if len(self.sent_to(channel)) >= count else None, within_s
         )
         return result
 
@@ -466,6 +465,8 @@ class FakeDiscord:
             case ("GET", ["gateway", "bot"]):
                 limits = {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}
                 return _json({"url": self.gateway_url, "shards": 1, "session_start_limit": limits})
+            case ("PUT", ["applications", *_]) if self.refuse_command_sync:
+                return _json({"message": "Missing Access", "code": 50001}, status=403)
             case ("PUT", ["applications", _, "commands"]):
                 return _json(self._sync("global", rec.json))
             case ("PUT", ["applications", _, "guilds", guild_id, "commands"]):
@@ -474,7 +475,7 @@ class FakeDiscord:
                 return web.Response(status=204)
             case ("POST", ["channels", channel_id, "messages"]):
                 return await self._bot_posts(int(channel_id), rec.payload())
-            case ("POST", ["interactions", interaction_id, token, "callback"]):
+            case ("POST", ["interactions", _, token, "callback"]):
                 return self._callback(token, rec.payload())
             case ("POST", ["webhooks", _, token]):
                 return await self._followup(token, rec.payload())
@@ -611,6 +612,7 @@ class FakeDiscord:
     def _interaction_message(self, interaction: Interaction, data: JSON) -> JSON:
         channel = interaction.payload["channel"]
         message = self._message(channel, self.bot, data.get("content") or "", payload=data, message_type=20)
+        interaction.created.append(int(message["id"]))
         message["interaction_metadata"] = {
             "id": str(interaction.id),
             "type": interaction.payload["type"],
@@ -698,7 +700,7 @@ def _member(user: JSON) -> JSON:
 
 
 def _json(data: Any, *, status: int = 200) -> web.Response:
-    # discord.py parses a body as JSON only for this exact content type; aiohttp's json_response adds a charset.
+    # discord.py parses JSON only for exactly this content type; aiohttp's json_response adds a charset.
     return web.Response(
         status=status, body=json.dumps(data).encode(), headers={"Content-Type": "application/json"}
     )

@@ -1,0 +1,104 @@
+"""Fixtures for the Discord adapter tests: a fake Discord on loopback and a running adapter against it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+
+from adapters.discord import DiscordAdapter
+from bot.settings import Settings
+from tests.fakes.discord_server import JSON, FakeDiscord, Recorded
+
+START_TIMEOUT_S = 30.0
+
+
+@dataclass
+class World:
+    """The fake Discord with one server, one channel, and two people in it."""
+
+    fake: FakeDiscord
+    guild: JSON
+    channel: JSON
+    alice: JSON
+    bob: JSON
+
+    @property
+    def me(self) -> str:
+        return self.fake.mention(self.fake.bot)
+
+
+@pytest.fixture
+async def world() -> AsyncIterator[World]:
+    async with FakeDiscord() as fake:
+        guild = fake.add_guild()
+        channel = fake.add_channel(guild)
+        yield World(fake, guild, channel, fake.user("alice"), fake.user("bob"))
+
+
+def discord_settings(settings: Settings, fake: FakeDiscord, **extra: Any) -> Settings:
+    values: dict[str, Any] = {
+        "discord_token": SecretStr(fake.token),
+        "discord_api_url": fake.api_url,
+        "discord_gateway_url": fake.gateway_url,
+        "discord_guild_ids": ",".join(str(g) for g in fake.guilds),
+    }
+    values.update(extra)
+    return settings.model_copy(update=values)
+
+
+@pytest.fixture
+async def bot(world: World, settings: Settings, service: Any) -> AsyncIterator[DiscordAdapter]:
+    adapter = DiscordAdapter(discord_settings(settings, world.fake), service)
+    async with running(adapter):
+        yield adapter
+
+
+class running:
+    """Run `adapter.start()` in a task for the block; fail fast if it dies, stop it cleanly afterwards."""
+
+    def __init__(self, adapter: DiscordAdapter) -> None:
+        self.adapter = adapter
+        self.task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> DiscordAdapter:
+        self.task = asyncio.create_task(self.adapter.start())
+        await asyncio.wait_for(self.adapter.wait_ready(), START_TIMEOUT_S)
+        return self.adapter
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.adapter.stop()
+        assert self.task is not None
+        await asyncio.wait_for(self.task, START_TIMEOUT_S)
+
+
+async def answers_to(fake: FakeDiscord, message: JSON, count: int = 1) -> list[Recorded]:
+    """The bot's posts in `message`'s channel from its reply to `message` on (reply, then follow-up parts)."""
+    channel = fake.channels[int(message["channel_id"])]
+
+    def found() -> list[Recorded] | None:
+        posts = fake.sent_to(channel)
+        starts = [i for i, r in enumerate(posts) if _replies_to(r) == message["id"]]
+        if not starts or len(posts) - starts[0] < count:
+            return None
+        return posts[starts[0] : starts[0] + count]
+
+    result: list[Recorded] = await fake.wait_for(found)
+    return result
+
+
+def _replies_to(request: Recorded) -> str | None:
+    reference = request.payload().get("message_reference")
+    return str(reference["message_id"]) if reference else None
+
+
+def tags_in(post: Recorded) -> list[str]:
+    """The tags line of an answer, as rendered by `render_reply`."""
+    for line in str(post.payload().get("content", "")).splitlines():
+        if line.startswith("**Tags:** "):
+            return [t.strip().strip("`") for t in line.removeprefix("**Tags:** ").split(" · ")]
+    return []
