@@ -17,6 +17,7 @@ from adapters.slack.background import Background
 from adapters.slack.convert import incoming_from_event, is_person_talking, mentions, thread_root
 from adapters.slack.dedupe import RecentKeys
 from adapters.slack.render import reply_message
+from adapters.slack.threads import BotThreads
 from bot import messages
 from bot.types import IncomingMessage, Reply
 
@@ -25,10 +26,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Slack retries for up to ~1 hour; threads stay "ours" for a week of quiet.
 DELIVERY_TTL_S = 2 * 3600.0
-THREAD_TTL_S = 7 * 24 * 3600.0
-MAX_REMEMBERED = 20_000
+"""Slack retries a delivery three times over about an hour."""
+MAX_DELIVERIES = 20_000
 
 
 class MessageEvents:
@@ -38,8 +38,8 @@ class MessageEvents:
         self._service = service
         self._client = client
         self._background = background
-        self._deliveries = RecentKeys(max_size=MAX_REMEMBERED, ttl_s=DELIVERY_TTL_S)
-        self._threads = RecentKeys(max_size=MAX_REMEMBERED, ttl_s=THREAD_TTL_S)
+        self._deliveries = RecentKeys(max_size=MAX_DELIVERIES, ttl_s=DELIVERY_TTL_S)
+        self._threads = BotThreads(client)
 
     def register(self, app: AsyncApp) -> None:
         app.event("app_mention")(self.on_app_mention)
@@ -53,7 +53,7 @@ class MessageEvents:
         if not is_person_talking(event) or not self._first_delivery(body, event):
             return
         thread = thread_root(event)
-        self._threads.touch(_thread_key(event["channel"], thread))
+        self._threads.join(event["channel"], thread)
         message = incoming_from_event(body, event, bot_user_id=context.bot_user_id, thread=thread)
         self._background.spawn(self._answer(message, thread_ts=thread), name="app_mention")
 
@@ -63,19 +63,25 @@ class MessageEvents:
         if not is_person_talking(event):
             return
         thread_ts: str | None = event.get("thread_ts")
+        channel = str(event["channel"])
+        ours: bool | None = True
         if event.get("channel_type") != "im":
             # In channels: only follow-ups in our threads. A message mentioning us also comes as app_mention.
-            if not thread_ts or _thread_key(event["channel"], thread_ts) not in self._threads:
+            if not thread_ts or mentions(str(event.get("text") or ""), context.bot_user_id):
                 return
-            if mentions(str(event.get("text") or ""), context.bot_user_id):
+            ours = self._threads.known(channel, thread_ts)
+            if ours is False:
                 return
         if not self._first_delivery(body, event):
             return
-        if thread_ts:
-            self._threads.touch(_thread_key(event["channel"], thread_ts))
         # A DM outside threads is one running conversation, so its session is the DM channel itself.
         message = incoming_from_event(body, event, bot_user_id=context.bot_user_id, thread=thread_ts)
-        self._background.spawn(self._answer(message, thread_ts=thread_ts), name="message")
+        if ours is None:
+            assert thread_ts is not None
+            work = self._answer_if_our_thread(message, thread_ts, context.bot_user_id)
+            self._background.spawn(work, name="thread follow-up")
+        else:
+            self._background.spawn(self._answer(message, thread_ts=thread_ts), name="message")
 
     def _first_delivery(self, body: dict[str, Any], event: dict[str, Any]) -> bool:
         """False for a redelivery (same `event_id`) or for the second event about one message."""
@@ -84,6 +90,12 @@ class MessageEvents:
             log.debug("dropping a redelivered Slack event")
             return False
         return self._deliveries.first_time(f"message:{event.get('channel')}:{event.get('ts')}")
+
+    async def _answer_if_our_thread(
+        self, message: IncomingMessage, thread_ts: str, bot_user_id: str | None
+    ) -> None:
+        if await self._threads.check(message.identity.channel or "", thread_ts, bot_user_id):
+            await self._answer(message, thread_ts=thread_ts)
 
     async def _answer(self, message: IncomingMessage, *, thread_ts: str | None) -> None:
         try:
@@ -101,7 +113,3 @@ class MessageEvents:
             )
         except SlackApiError as exc:
             log.warning("could not post a Slack reply: %s", exc.response.get("error"))
-
-
-def _thread_key(channel: str, thread_ts: str) -> str:
-    return f"{channel}:{thread_ts}"

@@ -63,6 +63,8 @@ class FakeSlack:
         self.bot_token = bot_token
         self.app_token = app_token
         self.calls: list[Call] = []
+        self.messages: list[dict[str, Any]] = []
+        """Every message in the fake workspace: posted by the app, or people's (see `remember`)."""
         self._changed = asyncio.Condition()
         self._rate_limits: dict[str, _RateLimit] = {}
         self._ts = itertools.count(1)
@@ -109,6 +111,12 @@ class FakeSlack:
     def rate_limit(self, method: str, *, times: int = 1, retry_after: int = 1) -> None:
         """Answer the next `times` calls of `method` with HTTP 429 and `Retry-After: retry_after`."""
         self._rate_limits[method] = _RateLimit(times, retry_after)
+
+    def remember(self, message: dict[str, Any]) -> None:
+        """A message people wrote (delivered to the app as an event) now exists in Slack's history."""
+        known = {(m.get("channel"), m["ts"]) for m in self.messages}
+        if (message["channel"], message["ts"]) not in known:
+            self.messages.append({**message, "type": "message"})
 
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
@@ -188,10 +196,23 @@ class FakeSlack:
     def _m_chat_postMessage(self, params: dict[str, Any]) -> dict[str, Any]:
         ts = self._next_ts()
         message = {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID, "ts": ts, **params}
+        self.messages.append(message)
         return {"channel": params.get("channel"), "ts": ts, "message": message}
 
     def _m_chat_postEphemeral(self, _: dict[str, Any]) -> dict[str, Any]:
         return {"message_ts": self._next_ts()}
+
+    def _m_conversations_replies(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel, root = params.get("channel"), params.get("ts")
+        in_thread = [m for m in self.messages if root in (m.get("ts"), m.get("thread_ts"))]
+        thread = sorted((m for m in in_thread if m.get("channel") == channel), key=lambda m: float(m["ts"]))
+        start, limit = int(params.get("cursor") or 0), int(params.get("limit") or 1000)
+        more = start + limit < len(thread)
+        return {
+            "messages": thread[start : start + limit],
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
 
     def _m_conversations_open(self, params: dict[str, Any]) -> dict[str, Any]:
         users = str(params.get("users", ""))

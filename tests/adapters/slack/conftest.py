@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 import pytest
@@ -32,6 +33,23 @@ def slack_settings(settings: Settings, fake: FakeSlack, *, socket_mode: bool = F
     )
 
 
+@asynccontextmanager
+async def running(settings: Settings, service: ChatService) -> AsyncIterator[SlackAdapter]:
+    """A started adapter (HTTP on a free port, or Socket Mode), stopped on exit."""
+    adapter = SlackAdapter(settings, service)
+    serving = asyncio.create_task(adapter.start())
+    try:
+        await adapter.started()
+        yield adapter
+    finally:
+        await adapter.stop()
+        await serving
+
+
+def events_url(adapter: SlackAdapter) -> str:
+    return f"http://127.0.0.1:{adapter.port}/slack/events"
+
+
 @pytest.fixture
 async def fake_slack() -> AsyncIterator[FakeSlack]:
     async with FakeSlack() as fake:
@@ -42,12 +60,8 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
 async def slack(
     settings: Settings, service: ChatService, fake_slack: FakeSlack
 ) -> AsyncIterator[SlackHarness]:
-    adapter = SlackAdapter(slack_settings(settings, fake_slack), service)
-    serving = asyncio.create_task(adapter.start())
-    await adapter.started()
-    try:
-        async with SlackSender(f"http://127.0.0.1:{adapter.port}/slack/events") as sender:
-            yield SlackHarness(fake_slack, sender, adapter, service)
-    finally:
-        await adapter.stop()
-        await serving
+    async with (
+        running(slack_settings(settings, fake_slack), service) as adapter,
+        SlackSender(events_url(adapter)) as sender,
+    ):
+        yield SlackHarness(fake_slack, sender, adapter, service)

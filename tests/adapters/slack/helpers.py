@@ -28,6 +28,8 @@ class SlackHarness:
     service: ChatService
 
     async def deliver(self, body: dict[str, Any], *, retry_num: int | None = None) -> None:
+        if body.get("type") == "event_callback" and body["event"]["type"] in ("message", "app_mention"):
+            self.fake.remember(body["event"])
         status, text = await self.sender.event(body, retry_num=retry_num)
         assert status == 200, (status, text)
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from bot.settings import Settings
 from bot.types import ChatIdentity
+from tests.adapters.slack.conftest import events_url, running, slack_settings
 from tests.adapters.slack.helpers import ELECTION_TEXT, POLITICAL, SlackHarness, mrkdwn, tags_of
 from tests.fakes import slack_payloads as p
-from tests.fakes.slack_api import BOT_ID, BOT_USER_ID
+from tests.fakes.slack_api import BOT_ID, BOT_USER_ID, SlackSender
 
 
 async def test_a_mention_is_answered_in_its_thread_with_tags_shaped_by_that_users_memory(
@@ -103,3 +105,31 @@ async def test_mentions_and_links_in_user_text_come_back_escaped(slack: SlackHar
 
 def _alice() -> ChatIdentity:
     return ChatIdentity(platform="slack", user="UALICE", workspace="T0FAKE")
+
+
+async def test_another_worker_answers_follow_ups_in_a_thread_it_never_saw(
+    slack: SlackHarness, settings: Settings
+) -> None:
+    """Behind a load balancer the mention and its follow-up may reach different processes."""
+    root = p.app_mention("UALICE", "tag this: kubernetes operators in go")
+    thread = root["event"]["ts"]
+    await slack.deliver_and_wait_reply(root, thread_ts=thread)
+
+    async with (
+        running(slack_settings(settings, slack.fake), slack.service) as worker,
+        SlackSender(events_url(worker)) as sender,
+    ):
+        other = SlackHarness(slack.fake, sender, worker, slack.service)
+        follow_up = p.message("UBOB", "and this: helm charts", channel="C0GENERAL", thread_ts=thread)
+        reply = await other.deliver_and_wait_reply(follow_up, thread_ts=thread)
+        assert tags_of(reply)
+
+        unrelated = p.app_mention("UBOB", "just people talking", mention=False)["event"]["ts"]
+        await other.deliver(
+            p.message("UCAROL", "tag this: nothing", channel="C0GENERAL", thread_ts=unrelated)
+        )
+        await other.deliver(p.message("UCAROL", "nor this", channel="C0GENERAL", thread_ts=unrelated))
+        await worker.idle()
+    assert len(slack.fake.calls_to("chat.postMessage")) == 2
+    looked_up = [c.params["ts"] for c in slack.fake.calls_to("conversations.replies")]
+    assert looked_up == [thread, unrelated], "each unknown thread is looked up once, then cached"

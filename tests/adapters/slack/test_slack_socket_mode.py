@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING
 
@@ -10,7 +9,7 @@ import pytest
 
 from adapters.slack import SlackAdapter
 from bot.settings import Settings
-from tests.adapters.slack.conftest import slack_settings
+from tests.adapters.slack.conftest import running, slack_settings
 from tests.adapters.slack.helpers import mrkdwn, tags_of
 from tests.fakes import slack_payloads as p
 from tests.fakes.slack_api import APP_TOKEN, Call, FakeSlack
@@ -23,14 +22,8 @@ if TYPE_CHECKING:
 async def socket_adapter(
     settings: Settings, service: ChatService, fake_slack: FakeSlack
 ) -> AsyncIterator[SlackAdapter]:
-    adapter = SlackAdapter(slack_settings(settings, fake_slack, socket_mode=True), service)
-    serving = asyncio.create_task(adapter.start())
-    await adapter.started()
-    try:
+    async with running(slack_settings(settings, fake_slack, socket_mode=True), service) as adapter:
         yield adapter
-    finally:
-        await adapter.stop()
-        await serving
 
 
 async def test_events_and_commands_arrive_over_the_socket_and_are_acked(
