@@ -40,6 +40,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+MEMORIES_COMMAND = "/memories"
+FORGET_COMMAND = "/forget"
+"""Also declared in slack-manifest.yml; a test keeps the two in step."""
 EXPORT_FILENAME = "memorybot-memories.json"
 FORGET_USAGE = "Use `/forget <id>` to forget one memory (ids are shown by `/memories`), or `/forget all`."
 EXPORT_SENT = "I sent everything I remember about you to our direct messages, as a JSON file."
@@ -57,8 +60,8 @@ class MemoryCommands:
         self._background = background
 
     def register(self, app: AsyncApp) -> None:
-        app.command("/memories")(self.on_memories)
-        app.command("/forget")(self.on_forget)
+        app.command(MEMORIES_COMMAND)(self.on_memories)
+        app.command(FORGET_COMMAND)(self.on_forget)
         app.action(re.compile(rf"^{ACTION_FORGET}:\d+$"))(self.on_delete_click)
         app.action(re.compile(rf"^{ACTION_PAGE}:(prev|next)$"))(self.on_page_click)
         app.action(ACTION_FORGET_ALL)(self.on_forget_all_click)

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+EVENTS = ("app_mention", "message")
+"""The event types listened to; slack-manifest.yml subscribes to them (`message.im`, `message.channels`)."""
 DELIVERY_TTL_S = 2 * 3600.0
 """Slack retries a delivery three times over about an hour."""
 MAX_DELIVERIES = 20_000
@@ -42,10 +44,10 @@ class MessageEvents:
         self._threads = BotThreads(client)
 
     def register(self, app: AsyncApp) -> None:
-        app.event("app_mention")(self.on_app_mention)
+        app.event(EVENTS[0])(self.on_app_mention)
         # Every message event, subtypes included, is registered so that Bolt acks it with 200 rather than
         # answering 404 "unhandled", which Slack would retry three times.
-        app.event("message")(self.on_message)
+        app.event(EVENTS[1])(self.on_message)
 
     async def on_app_mention(
         self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext
