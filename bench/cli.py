@@ -1,0 +1,242 @@
+"""`memorybot bench memory` and `memorybot bench chat`: run, print the Markdown tables, write JSON and PNGs.
+
+Progress bars and notes go to stderr, so stdout holds only the Markdown (pipe it into a file for the README).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Literal, cast
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from bench.stores import RETRIEVALS, STORES, Retrieval, Variant
+from bot.settings import StoreName
+
+bench_app = typer.Typer(
+    help="Benchmarks: memory quality and speed on LOCOMO, chat throughput and latency.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False)
+
+OutOpt = Annotated[Path, typer.Option("--out", help="Directory for results.json and the PNG plots.")]
+KeepOpt = Annotated[
+    bool, typer.Option("--keep-data", help="Keep the benchmark stores (printed path) afterwards.")
+]
+
+
+def _names(value: str, allowed: tuple[str, ...], option: str) -> list[str]:
+    names = [n.strip() for n in value.split(",") if n.strip()]
+    unknown = [n for n in names if n not in allowed]
+    if unknown or not names:
+        raise typer.BadParameter(
+            f"use a comma-separated list of {', '.join(allowed)} (got {value!r})", param_hint=option
+        )
+    return list(dict.fromkeys(names))
+
+
+def _sizes(values: list[str], stores: list[str]) -> dict[StoreName, int]:
+    from bench.scale import DEFAULT_SIZES
+
+    sizes = {name: size for name, size in DEFAULT_SIZES.items() if name in stores}
+    for item in values:
+        name, _, number = item.partition("=")
+        if name.strip() not in STORES or not number.strip().isdigit():
+            raise typer.BadParameter(
+                f"use STORE=N, e.g. qdrant-local=100000 (got {item!r})", param_hint="--scale-size"
+            )
+        if name.strip() in stores:
+            sizes[cast(StoreName, name.strip())] = int(number)
+    return sizes
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=False,
+    )
+
+
+@contextmanager
+def _work_dir(keep: bool) -> Iterator[Path]:
+    path = Path(tempfile.mkdtemp(prefix="memorybot-bench-"))
+    try:
+        yield path
+    finally:
+        if keep:
+            err.print(f"benchmark data kept in {path}")
+        else:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _quiet_logs(work_dir: Path) -> None:
+    from bench.stores import bench_settings
+    from bot.logs import configure_logging
+
+    configure_logging(bench_settings(work_dir))
+
+
+@bench_app.command()
+def memory(
+    locomo: Annotated[
+        Path | None,
+        typer.Option(
+            "--locomo", help="locomo10.json (default: ../shared/data/locomo10.json beside the checkout)."
+        ),
+    ] = None,
+    stores: Annotated[str, typer.Option("--stores", help="Embedded stores to compare.")] = ",".join(STORES),
+    retrieval: Annotated[
+        str,
+        typer.Option("--retrieval", help="Retrieval modes to compare (hybrid only where the store has it)."),
+    ] = ",".join(RETRIEVALS),
+    out_dir: OutOpt = Path("bench-results"),
+    scale: Annotated[
+        bool, typer.Option("--scale", help="Also fill stores with synthetic users and re-measure search.")
+    ] = False,
+    scale_stores: Annotated[str, typer.Option("--scale-stores", help="Stores to scale.")] = ",".join(STORES),
+    scale_size: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--scale-size", help="STORE=N total memories (defaults: edge=100000, qdrant-local=10000)."
+        ),
+    ] = None,
+    scale_queries: Annotated[
+        int, typer.Option("--scale-queries", min=1, help="Questions timed at scale.")
+    ] = 500,
+    conversations: Annotated[
+        int | None,
+        typer.Option("--conversations", min=1, help="Only the first N conversations (quick runs)."),
+    ] = None,
+    reuse_embeddings: Annotated[
+        bool,
+        typer.Option(
+            "--reuse-embeddings/--no-reuse-embeddings",
+            help="Embed turns once in batches and reuse them in every variant's adds.",
+        ),
+    ] = True,
+    keep_data: KeepOpt = False,
+) -> None:
+    """LOCOMO through the real memory layer: add throughput, search latency, evidence hit@k and recall@k,
+    context tokens; every store and retrieval mode side by side."""
+    from bench.locomo import LocomoError, default_locomo_path
+    from bench.memory_bench import MemoryBenchConfig, run_memory_bench
+    from bench.report import markdown, plot_hit_at_k, plot_latency_cdf, write_results
+    from bench.scale import FILL_METHOD, ScalePlan
+
+    path = locomo or default_locomo_path()
+    if not path.is_file():
+        err.print(
+            f"LOCOMO data not found at {path}. Pass --locomo PATH to your copy of locomo10.json "
+            "(snap-research/LoCoMo, data/locomo10.json; CC BY-NC 4.0, never commit it)."
+        )
+        raise typer.Exit(2)
+    chosen = _names(stores, STORES, "--stores")
+    modes = _names(retrieval, RETRIEVALS, "--retrieval")
+    variants = [Variant(cast(StoreName, s), cast(Retrieval, r)) for s in chosen for r in modes]
+    plan = None
+    if scale:
+        plan = ScalePlan(
+            sizes=_sizes(scale_size or [], _names(scale_stores, STORES, "--scale-stores")),
+            queries=scale_queries,
+        )
+        err.print(f"scale mode: {FILL_METHOD}; sizes {plan.sizes}")
+    with _work_dir(keep_data) as work:
+        _quiet_logs(work)
+        config = MemoryBenchConfig(
+            locomo=path,
+            variants=variants,
+            work_dir=work,
+            reuse_embeddings=reuse_embeddings,
+            conversations=conversations,
+            scale=plan,
+        )
+        try:
+            with _progress() as progress:
+                run = asyncio.run(run_memory_bench(config, progress))
+        except LocomoError as exc:
+            err.print(str(exc))
+            raise typer.Exit(2) from None
+    results = write_results(out_dir, "memory", run.section)
+    plot_latency_cdf(
+        run.latencies_ms,
+        out_dir / "memory_latency_cdf.png",
+        title="LOCOMO search latency (Mem0Store.search, query embedding included)",
+    )
+    if run.section["variants"]:
+        plot_hit_at_k(run.section["variants"], out_dir / "memory_hit_at_k.png")
+    out.print(markdown({"machine": results["machine"], "memory": results["memory"]}), markup=False)
+    err.print(
+        f"wrote {out_dir / 'results.json'}, {out_dir / 'memory_latency_cdf.png'}, "
+        f"{out_dir / 'memory_hit_at_k.png'}"
+    )
+
+
+@bench_app.command()
+def chat(
+    users: Annotated[int, typer.Option("--users", min=1, help="Simulated users talking at once.")] = 50,
+    messages: Annotated[int, typer.Option("--messages", min=1, help="Messages each user sends.")] = 20,
+    path: Annotated[
+        str,
+        typer.Option(
+            "--path",
+            help="auto (Slack HTTP when the adapter and its test fake "
+            "are there), slack-http or chat-service.",
+        ),
+    ] = "auto",
+    store: Annotated[str, typer.Option("--store", help="Embedded store.")] = "edge",
+    out_dir: OutOpt = Path("bench-results"),
+    keep_data: KeepOpt = False,
+) -> None:
+    """Concurrent simulated users through the Slack HTTP adapter (offline model): messages/s, reply latency,
+    memory-update lag, peak RSS."""
+    from bench.chat_bench import ChatBenchConfig, run_chat_bench
+    from bench.report import markdown, plot_latency_cdf, write_results
+
+    if path not in ("auto", "slack-http", "chat-service"):
+        raise typer.BadParameter("use auto, slack-http or chat-service", param_hint="--path")
+    store_name = _names(store, STORES, "--store")[0]
+    with _work_dir(keep_data) as work:
+        _quiet_logs(work)
+        config = ChatBenchConfig(
+            work_dir=work,
+            users=users,
+            messages=messages,
+            path=cast(Literal["auto", "slack-http", "chat-service"], path),
+            store=cast(StoreName, store_name),
+        )
+        with _progress() as progress:
+            run = asyncio.run(run_chat_bench(config, progress))
+    if run.section["path"] == "chat-service":
+        err.print(f"NOTE: {run.section['path_note']}")
+    results = write_results(out_dir, "chat", run.section)
+    plot_latency_cdf(
+        {f"{run.section['path']} reply": run.reply_ms},
+        out_dir / "chat_latency_cdf.png",
+        title=f"Chat reply latency ({users} users x {messages} messages, offline model)",
+    )
+    out.print(markdown({"machine": results["machine"], "chat": results["chat"]}), markup=False)
+    err.print(f"wrote {out_dir / 'results.json'}, {out_dir / 'chat_latency_cdf.png'}")
+
+
+__all__ = ["bench_app"]

