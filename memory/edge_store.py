@@ -60,7 +60,7 @@ from qdrant_edge import (
 )
 
 from memory.edge.filters import to_edge_filter
-from memory.edge.shards import CONFIG_FILE, SharedShard, StoreLocked, close_all, open_shard
+from memory.edge.shards import CONFIG_FILE, SharedShard, StoreLocked, close_all, open_shard, registered_shard
 
 __all__ = [
     "BM25_VECTOR",
@@ -152,8 +152,7 @@ class EdgeVectorStore(VectorStoreBase):  # type: ignore[misc]  # mem0 ships no t
         if name is None or name == self.collection_name:
             if vector_size is not None and vector_size != self.embedding_model_dims:
                 raise ValueError(f"{self.collection_name} uses {self.embedding_model_dims} dimensions")
-            if self._shared.closed:
-                self._shared = self._open()
+            self._current()
             return
         EdgeVectorStore(self.path, name, vector_size or self.embedding_model_dims, hybrid=self.hybrid)
 
@@ -291,9 +290,11 @@ class EdgeVectorStore(VectorStoreBase):  # type: ignore[misc]  # mem0 ships no t
         return sorted(p.name for p in self.path.iterdir() if (p / CONFIG_FILE).is_file())
 
     def delete_col(self) -> None:
-        """Delete this collection's directory and all its points. The next call on the store starts it
-        anew."""
-        self._shared.close(destroy=True)
+        """Delete this collection's directory and all its points; the next call on the store starts it anew.
+
+        Opens the collection first if it is closed: only the holder of the directory may delete it.
+        """
+        self._current().close(destroy=True)
 
     def col_info(self) -> dict[str, Any]:
         """Name, location, size and payload indexes of this collection."""
@@ -451,9 +452,13 @@ class EdgeVectorStore(VectorStoreBase):  # type: ignore[misc]  # mem0 ships no t
         return changed
 
     def close(self) -> None:
-        """Flush and close the shard, releasing the directory for every store of this process that shares
-        it."""
-        self._shared.close()
+        """Flush and close the shard, releasing the directory for every store of this process that shares it.
+
+        A no-op when the directory is not open; any later call on the store reopens it.
+        """
+        shared = registered_shard(self._shared.directory)
+        if shared is not None:
+            shared.close()
 
     # -- internals ------------------------------------------------------------------------------------------
 
@@ -465,6 +470,12 @@ class EdgeVectorStore(VectorStoreBase):  # type: ignore[misc]  # mem0 ships no t
             load_config=self._load_config,
             prepare=self._prepare,
         )
+
+    def _current(self) -> SharedShard:
+        """This process's open shard on the directory, opening it if no store has it open."""
+        if self._shared.closed:
+            self._shared = self._open()
+        return self._shared
 
     @contextmanager
     def _edge(self) -> Iterator[EdgeShard]:

@@ -183,6 +183,13 @@ def open_shard(
         return shared
 
 
+def registered_shard(directory: Path) -> SharedShard | None:
+    """The shard this process has open on `directory`, if any."""
+    with _REGISTRY_LOCK:
+        shared = _REGISTRY.get(directory.resolve())
+    return shared if shared is not None and not shared.closed else None
+
+
 def close_all() -> None:
     """Flush and close every shard this process opened (shutdown; also registered with atexit)."""
     with _REGISTRY_LOCK:

@@ -299,9 +299,9 @@ def test_filter_translation(filter_store: EdgeVectorStore, filters: dict[str, An
         {"n": {"gt": 1, "lt": "2025-01-01"}},
     ],
 )
-def test_bad_filters_raise_value_error(store: EdgeVectorStore, filters: dict[str, Any]) -> None:
+def test_bad_filters_raise_value_error(filter_store: EdgeVectorStore, filters: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
-        store.search("", axis(0), top_k=1, filters=filters)
+        filter_store.search("", axis(0), top_k=1, filters=filters)
 
 
 # -- keyword and hybrid search -----------------------------------------------------------------------------
@@ -494,6 +494,13 @@ def test_stores_on_one_directory_share_the_shard(tmp_path: Path) -> None:
         first.close()  # releases the directory for both; either reopens on its next call
         assert second.count() == 1
         assert first.search("", axis(0), top_k=1)[0].payload == {"data": "shared"}
+
+        second.close()
+        first.count()  # reopened by `first`: `second` still holds the stale, closed handle
+        second.close()  # ... and still closes what is open now
+        assert second.list_cols() == ["memories"]
+        second.delete_col()  # from a closed handle too: opens, then deletes
+        assert second.list_cols() == []
     finally:
         second.close()
 
