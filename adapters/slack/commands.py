@@ -19,7 +19,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack.background import Background
 from adapters.slack.config import retry_handlers
-from adapters.slack.convert import action_identity, command_identity
+from adapters.slack.convert import action_identity, command_identity, plain_text
 from adapters.slack.render import (
     ACTION_CANCEL,
     ACTION_FORGET,
@@ -73,7 +73,7 @@ class MemoryCommands:
         await ack()
         identity = command_identity(command)
         url = command["response_url"]
-        text = str(command.get("text") or "").strip()
+        text = plain_text(str(command.get("text") or "")).strip()
         if text.lower() == "export":
             self._run(url, self._export(identity, url), "/memories export")
         else:
@@ -83,7 +83,7 @@ class MemoryCommands:
         await ack()
         identity = command_identity(command)
         url = command["response_url"]
-        text = str(command.get("text") or "").strip()
+        text = plain_text(str(command.get("text") or "")).strip()
         if not text:
             self._run(url, _post(url, notice_message(FORGET_USAGE)), "/forget usage")
         elif text.lower() == "all":

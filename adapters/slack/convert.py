@@ -51,6 +51,34 @@ def strip_mention(text: str, bot_user_id: str | None) -> str:
     return " ".join(text.split())
 
 
+_MARKUP = re.compile(r"<([^<>]*)>")
+
+
+def plain_text(text: str) -> str:
+    """Slack's message markup as the plain text a person sees, which is what the core should read.
+
+    `<@U1|ann>` → `@ann`, `<#C1|general>` → `#general`, `<!here>` → `@here`, `<https://x|docs>` →
+    `docs (https://x)`, and the entities Slack uses for a literal `&`, `<`, `>` decoded last (so a typed
+    `<!channel>` reaches the core as that text, and is escaped again on the way out).
+    https://docs.slack.dev/messaging/formatting-message-text
+    """
+    return _MARKUP.sub(_plain, text).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _plain(match: re.Match[str]) -> str:
+    target, _, label = match.group(1).partition("|")
+    if target.startswith(("@", "#")):
+        return target[0] + (label.lstrip("@#") or target[1:])
+    if target.startswith("!"):
+        # <!here>, <!channel>, <!subteam^S1|@team>, <!date^...|fallback>
+        return label or "@" + target[1:].split("^")[0]
+    if target.startswith("mailto:"):
+        return label or target.removeprefix("mailto:")
+    if not label or label in (target, target.split("://", 1)[-1]):
+        return target
+    return f"{label} ({target})"
+
+
 def thread_root(event: dict[str, Any]) -> str:
     """The ts of the thread this message belongs to, or starts (its own ts)."""
     return str(event.get("thread_ts") or event["ts"])
@@ -94,7 +122,7 @@ def incoming_from_event(
     ts = str(event["ts"])
     return IncomingMessage(
         identity=event_identity(body, event, thread=thread),
-        text=strip_mention(str(event.get("text") or ""), bot_user_id),
+        text=plain_text(strip_mention(str(event.get("text") or ""), bot_user_id)),
         message_id=str(event.get("client_msg_id") or f"{channel}:{ts}"),
         link=permalink(channel, ts, event.get("thread_ts")),
     )

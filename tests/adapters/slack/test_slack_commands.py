@@ -23,11 +23,11 @@ async def texts(slack: SlackHarness, user: str) -> list[str]:
 
 async def test_memories_is_ephemeral_and_shows_only_the_callers(slack: SlackHarness) -> None:
     await slack.dm("UALICE", "I like rust content")
-    await slack.dm("UBOB", "I like go content")
+    await slack.dm("UBOB", "I like haskell content")
     page = await slack.memory_page("UALICE")
     assert page.params["response_type"] == "ephemeral"
     shown = mrkdwn(page).lower()
-    assert "rust" in shown and "go content" not in shown
+    assert "rust" in shown and "haskell" not in shown
     # Nothing was posted publicly: the last message is the reply in Bob's DM.
     assert slack.fake.calls_to("chat.postMessage")[-1].params["channel"] == "DBOB"
     (delete,) = [b for b in buttons(page) if b["action_id"].startswith(ACTION_FORGET)]
@@ -36,7 +36,7 @@ async def test_memories_is_ephemeral_and_shows_only_the_callers(slack: SlackHarn
 
 
 async def test_memories_pages_with_next_and_prev(slack: SlackHarness) -> None:
-    topics = ["rust", "go", "python", "haskell", "ocaml", "elixir", "zig"]
+    topics = ["rust", "kotlin", "python", "haskell", "ocaml", "elixir", "zig"]
     for topic in topics:
         await slack.dm("UALICE", f"I like {topic} content")
     first = await slack.memory_page("UALICE")
@@ -53,7 +53,7 @@ async def test_memories_pages_with_next_and_prev(slack: SlackHarness) -> None:
 
 async def test_the_delete_button_removes_only_that_memory(slack: SlackHarness) -> None:
     await slack.dm("UALICE", "I like rust content")
-    await slack.dm("UALICE", "I like go content")
+    await slack.dm("UALICE", "I like haskell content")
     await slack.dm("UBOB", "I like zig content")
     page = await slack.memory_page("UALICE")
     delete = button(page, ACTION_FORGET)
@@ -88,7 +88,7 @@ async def test_forget_all_deletes_nothing_before_the_confirm_click_and_everythin
     slack: SlackHarness,
 ) -> None:
     await slack.dm("UALICE", "I like rust content")
-    await slack.dm("UALICE", "I like go content")
+    await slack.dm("UALICE", "I like haskell content")
     await slack.dm("UBOB", "I like zig content")
     alice_before, bob_before = await texts(slack, "UALICE"), await texts(slack, "UBOB")
     assert alice_before and bob_before
@@ -113,7 +113,7 @@ async def test_forget_all_deletes_nothing_before_the_confirm_click_and_everythin
 
 async def test_forget_one_by_id_and_an_unknown_id(slack: SlackHarness) -> None:
     await slack.dm("UALICE", "I like rust content")
-    await slack.dm("UBOB", "I like go content")
+    await slack.dm("UBOB", "I like haskell content")
     await slack.settle()
     bobs = (await slack.service.list_memories(person("UBOB"))).items[0].id
 
@@ -132,7 +132,7 @@ async def test_forget_one_by_id_and_an_unknown_id(slack: SlackHarness) -> None:
 
 async def test_memories_export_uploads_the_callers_json_to_their_dm(slack: SlackHarness) -> None:
     await slack.dm("UALICE", "I like rust content")
-    await slack.dm("UBOB", "I like go content")
+    await slack.dm("UBOB", "I like haskell content")
     await slack.settle()
     answer = await slack.command("/memories", "export", user="UALICE")
 
@@ -143,7 +143,7 @@ async def test_memories_export_uploads_the_callers_json_to_their_dm(slack: Slack
     document = json.loads(upload.body)
     exported = [m["text"] for m in document["memories"]]
     assert exported == await texts(slack, "UALICE")
-    assert "go content" not in upload.body.decode()
+    assert "haskell" not in upload.body.decode()
     (complete,) = slack.fake.calls_to("files.completeUploadExternal")
     assert complete.params["channel_id"] == "DALICE"
     assert complete.params["files"][0]["id"] == upload.params["file_id"]

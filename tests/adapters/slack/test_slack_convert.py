@@ -7,6 +7,7 @@ from adapters.slack.convert import (
     command_identity,
     incoming_from_event,
     is_person_talking,
+    plain_text,
     strip_mention,
     workspace_for,
 )
@@ -93,3 +94,14 @@ def test_touch_restarts_the_ttl() -> None:
     keys.touch("t")
     now[0] = 12
     assert "t" in keys and "u" not in keys
+
+
+def test_slack_markup_reaches_the_core_as_plain_text() -> None:
+    raw = (
+        "hi <@U2|ann> in <#C1|general> <!here> <!subteam^S1|@devs> see <https://x.example/a|the docs> "
+        "and <https://y.example> or <mailto:a@b.example|a@b.example>; typed: &lt;!channel&gt; &amp;lt;"
+    )
+    assert plain_text(raw) == (
+        "hi @ann in #general @here @devs see the docs (https://x.example/a) "
+        "and https://y.example or a@b.example; typed: <!channel> &lt;"
+    )

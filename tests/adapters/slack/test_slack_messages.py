@@ -87,20 +87,22 @@ async def test_bots_edits_deletes_and_joins_are_ignored(slack: SlackHarness) -> 
 
 async def test_two_users_in_one_channel_keep_separate_memories(slack: SlackHarness) -> None:
     await slack.mention("UALICE", "I like rust content")
-    await slack.mention("UBOB", "I like go content")
+    await slack.mention("UBOB", "I like haskell content")
     alice = mrkdwn(await slack.memory_page("UALICE"))
     bob = mrkdwn(await slack.memory_page("UBOB"))
-    assert "rust" in alice.lower() and "go content" not in alice.lower()
-    assert "go content" in bob.lower() and "rust" not in bob.lower()
+    assert "rust" in alice.lower() and "haskell" not in alice.lower()
+    assert "haskell" in bob.lower() and "rust" not in bob.lower()
 
 
-async def test_mentions_and_links_in_user_text_come_back_escaped(slack: SlackHarness) -> None:
-    hostile = "I like <!channel> and <@U0VICTIM> and <https://evil.example|docs>"
-    reply = await slack.dm("UALICE", hostile)
+async def test_mentions_in_user_text_come_back_escaped(slack: SlackHarness) -> None:
+    # Typed literally, `<!channel>` reaches us entity-encoded; `@here` picked from the menu arrives as markup.
+    typed = "tag this: &lt;!channel&gt; &amp; &lt;@U0VICTIM&gt; <!here> news about rust compilers"
+    await slack.deliver_and_wait_reply(p.dm("UALICE", typed), thread_ts=None)
+    recalled = await slack.dm("UALICE", "what do you remember about me?")
     page = await slack.memory_page("UALICE")
-    shown = mrkdwn(reply) + "\n" + mrkdwn(page) + "\n" + str(reply.params["text"]) + str(page.params["text"])
-    assert "&lt;!channel&gt;" in shown  # the text did come back...
-    assert "<!channel>" not in shown and "<@U0VICTIM>" not in shown and "<https://evil" not in shown
+    shown = "\n".join([mrkdwn(recalled), mrkdwn(page), recalled.params["text"], page.params["text"]])
+    assert "&lt;!channel&gt; &amp; &lt;@U0VICTIM&gt;" in shown  # the text did come back, inert
+    assert "<!" not in shown and "<@" not in shown
 
 
 def _alice() -> ChatIdentity:

@@ -27,13 +27,13 @@ async def socket_adapter(
 
 
 async def test_events_and_commands_arrive_over_the_socket_and_are_acked(
-    socket_adapter: SlackAdapter, fake_slack: FakeSlack
+    socket_adapter: SlackAdapter, fake_slack: FakeSlack, service: ChatService
 ) -> None:
     (opened,) = fake_slack.calls_to("apps.connections.open")
     assert opened.headers["Authorization"] == f"Bearer {APP_TOKEN}"
     assert socket_adapter.socket_mode and socket_adapter.port is None
 
-    mention = p.app_mention("UALICE", "I like rust content")
+    mention = p.app_mention("UALICE", "tag this: a beginner's guide to rust lifetimes")
     event_envelope = await fake_slack.send_envelope("events_api", mention)
     (ack,) = await fake_slack.wait_for_calls("socket_ack", where=_with_id(event_envelope))
     assert ack.params == {"envelope_id": event_envelope}
@@ -45,6 +45,8 @@ async def test_events_and_commands_arrive_over_the_socket_and_are_acked(
     again = await fake_slack.send_envelope("events_api", mention, retry_attempt=1)
     await fake_slack.wait_for_calls("socket_ack", where=_with_id(again))
 
+    await socket_adapter.idle()
+    await service.drain()  # the memory update of the mention has landed
     url = fake_slack.new_response_url()
     command = p.slash_command("/memories", "", user="UALICE", response_url=url)
     command_envelope = await fake_slack.send_envelope("slash_commands", command, accepts_payload=True)
