@@ -25,29 +25,15 @@ import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import Any
 
-import numpy as np
 from mem0.vector_stores.base import VectorStoreBase
 from qdrant_edge import (
-    Bm25,
-    Bm25Config,
     CountRequest,
-    Distance,
-    EdgeConfig,
-    EdgeOptimizersConfig,
     EdgeShard,
-    EdgeSparseVectorParams,
-    EdgeVectorParams,
     Filter,
     Fusion,
-    HasVectorCondition,
-    IsEmptyCondition,
-    KeywordIndexParams,
-    Modifier,
-    PayloadSchemaType,
     Point,
     PointVectors,
     Prefetch,
@@ -55,11 +41,25 @@ from qdrant_edge import (
     QueryBatchRequest,
     QueryRequest,
     ScrollRequest,
-    SparseVector,
     UpdateOperation,
 )
 
+from memory.edge import schema
 from memory.edge.filters import to_edge_filter
+from memory.edge.points import (
+    DENSE,
+    NamedVectors,
+    PointKey,
+    PointRow,
+    Points,
+    StoredPoint,
+    cosine,
+    dense_list,
+    dense_of,
+    from_point_id,
+    to_point_id,
+)
+from memory.edge.schema import BM25, BM25_VECTOR, INDEXED_FIELDS
 from memory.edge.shards import CONFIG_FILE, SharedShard, StoreLocked, close_all, open_shard, registered_shard
 
 __all__ = [
@@ -67,6 +67,7 @@ __all__ = [
     "INDEXED_FIELDS",
     "EdgeVectorStore",
     "PointKey",
+    "PointRow",
     "StoreLocked",
     "StoredPoint",
     "close_all",
@@ -74,44 +75,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-PointKey: TypeAlias = str | int
-"""A point id as Mem0 sees it: a UUID string (what Mem0 uses) or a non-negative integer."""
-Vector: TypeAlias = list[float]
-NamedVectors: TypeAlias = dict[str, "list[float] | SparseVector | list[list[float]]"]
-PointRow: TypeAlias = tuple[PointKey, Vector, dict[str, Any]]
-"""One point as `iter_points` yields it and `memory.migrate` copies it: id, dense vector, payload."""
-
-BM25_VECTOR = "bm25"
-INDEXED_FIELDS = ("user_id", "agent_id", "run_id", "actor_id")
-"""Keyword payload indexes: the ids Mem0 filters every call on (the same set Mem0's Qdrant store indexes)."""
-
-_DENSE = ""
 _RRF_K = 60
-_BACKFILL_BATCH = 512
-# Edge optimises only when `compact()` asks, so these settings shape that one call:
-# - no HNSW graph (indexing_threshold=0): each Mem0 query filters on one user, which the keyword index answers
-#   with a brute-force scan of that user's points (0.3 ms at 100k points); a graph took 20 s to build for 30k
-#   points with the GIL held and only helps unfiltered searches;
-# - vacuum on any deletion: a forgotten memory's text leaves the segment files at the next compaction (1.1 s
-#   at 30k points) instead of waiting for 20 % of a segment to be deleted.
-_OPTIMIZERS = EdgeOptimizersConfig(indexing_threshold=0, deleted_threshold=0.0, vacuum_min_vector_number=0)
-
-
-@dataclass(slots=True)
-class StoredPoint:
-    """What every read returns; Mem0 reads `.id`, `.score` and `.payload`."""
-
-    id: PointKey
-    payload: dict[str, Any] = field(default_factory=dict)
-    score: float | None = None
-    """Cosine similarity for `search`, raw BM25 for `keyword_search`, RRF for `hybrid_search`; None for
-    reads."""
-    similarity: float | None = None
-    """`hybrid_search` only: the cosine similarity to the query vector, to threshold on beside the fused
-    rank."""
-
-
-Points: TypeAlias = list[StoredPoint]
 
 
 class EdgeVectorStore(VectorStoreBase):  # type: ignore[misc]  # mem0 ships no type information
@@ -135,7 +99,6 @@ class EdgeVectorStore(VectorStoreBase):  # type: ignore[misc]  # mem0 ships no t
         self.collection_name = collection_name
         self.embedding_model_dims = embedding_model_dims
         self.hybrid = hybrid
-        self._bm25 = Bm25(Bm25Config(language="english"))
         self._shared = self._open()
 
     # -- Mem0's VectorStoreBase -----------------------------------------------------------------------------
@@ -170,7 +133,7 @@ class EdgeVectorStore(VectorStoreBase):  # type: ignore[misc]  # mem0 ships no t
         points = []
         for index, vector in enumerate(vectors):
             payload = dict(payloads[index]) if payloads is not None else {}
-            point_id = _to_point_id(ids[index]) if ids is not None else str(uuid.uuid4())
+            point_id = to_point_id(ids[index]) if ids is not None else str(uuid.uuid4())
             points.append(Point(point_id, self._named_vectors(vector, payload), payload))
         if not points:
             return
@@ -188,7 +151,7 @@ class EdgeVectorStore(VectorStoreBase):  # type: ignore[misc]  # mem0 ships no t
         request = self._dense_request(vectors, top_k, to_edge_filter(filters))
         with self._edge() as shard:
             hits = shard.query(request)
-        return [StoredPoint(_from_point_id(h.id), h.payload or {}, h.score) for h in hits]
+        return [StoredPoint(from_point_id(h.id), h.payload or {}, h.score) for h in hits]
 
     def search_batch(
         self,
@@ -205,7 +168,7 @@ class EdgeVectorStore(VectorStoreBase):  # type: ignore[misc]  # mem0 ships no t
         with self._edge() as shard:
             results = shard.query_batch(batch)
         return [
-            [StoredPoint(_from_point_id(h.id), h.payload or {}, h.score) for h in hits] for hits in results
+            [StoredPoint(from_point_id(h.id), h.payload or {}, h.score) for h in hits] for hits in results
         ]
 
     def keyword_search(
@@ -214,7 +177,7 @@ class EdgeVectorStore(VectorStoreBase):  # type: ignore[misc]  # mem0 ships no t
         """BM25 matches with raw BM25 scores (Mem0 normalises them); None when the store is not hybrid."""
         if not self.hybrid:
             return None
-        sparse = self._bm25.embed_query(query)
+        sparse = BM25.embed_query(query)
         if not sparse.indices:
             return []
         request = QueryRequest(
@@ -225,12 +188,12 @@ class EdgeVectorStore(VectorStoreBase):  # type: ignore[misc]  # mem0 ships no t
         )
         with self._edge() as shard:
             hits = shard.query(request)
-        return [StoredPoint(_from_point_id(h.id), h.payload or {}, h.score) for h in hits]
+        return [StoredPoint(from_point_id(h.id), h.payload or {}, h.score) for h in hits]
 
     def delete(self, vector_id: PointKey) -> None:
         """Remove one point; an unknown or malformed id is a no-op."""
         try:
-            point_id = _to_point_id(vector_id)
+            point_id = to_point_id(vector_id)
         except ValueError:
             return
         with self._edge() as shard:
@@ -249,7 +212,7 @@ class EdgeVectorStore(VectorStoreBase):  # type: ignore[misc]  # mem0 ships no t
         refreshes the BM25 vector. Updating an unknown id with only one of the two raises (Edge: "No point
         with id").
         """
-        point_id = _to_point_id(vector_id)
+        point_id = to_point_id(vector_id)
         if vector is not None and payload is not None:
             whole = dict(payload)
             point = Point(point_id, self._named_vectors(vector, whole), whole)
@@ -259,13 +222,13 @@ class EdgeVectorStore(VectorStoreBase):  # type: ignore[misc]  # mem0 ships no t
         operations = []
         if payload is not None:
             operations.append(UpdateOperation.set_payload([point_id], dict(payload)))
-            text = _bm25_text(payload)
+            text = schema.bm25_text(payload)
             if self.hybrid and text:
-                sparse: NamedVectors = {BM25_VECTOR: self._bm25.embed_document(text)}
+                sparse: NamedVectors = {BM25_VECTOR: BM25.embed_document(text)}
                 operations.append(UpdateOperation.update_vectors([PointVectors(point_id, sparse)]))
         if vector is not None:
             operations.append(
-                UpdateOperation.update_vectors([PointVectors(point_id, {_DENSE: _floats(vector)})])
+                UpdateOperation.update_vectors([PointVectors(point_id, {DENSE: dense_list(vector)})])
             )
         with self._edge() as shard:
             for operation in operations:
@@ -274,14 +237,14 @@ class EdgeVectorStore(VectorStoreBase):  # type: ignore[misc]  # mem0 ships no t
     def get(self, vector_id: PointKey) -> StoredPoint | None:
         """The point with its payload, or None (also for an id that is not a UUID or integer)."""
         try:
-            point_id = _to_point_id(vector_id)
+            point_id = to_point_id(vector_id)
         except ValueError:
             return None
         with self._edge() as shard:
             records = shard.retrieve([point_id], True, False)
         if not records:
             return None
-        return StoredPoint(_from_point_id(records[0].id), records[0].payload or {})
+        return StoredPoint(from_point_id(records[0].id), records[0].payload or {})
 
     def list_cols(self) -> list[str]:
         """Names of the collections under this store's path."""
@@ -325,8 +288,8 @@ class EdgeVectorStore(VectorStoreBase):  # type: ignore[misc]  # mem0 ships no t
         request = ScrollRequest(limit=top_k or 100, filter=to_edge_filter(filters), with_payload=True)
         with self._edge() as shard:
             records, next_offset = shard.scroll(request)
-        points = [StoredPoint(_from_point_id(r.id), r.payload or {}) for r in records]
-        return points, None if next_offset is None else _from_point_id(next_offset)
+        points = [StoredPoint(from_point_id(r.id), r.payload or {}) for r in records]
+        return points, None if next_offset is None else from_point_id(next_offset)
 
     def reset(self) -> None:
         """Delete every point of this collection (and its files) and start it empty."""
@@ -355,8 +318,8 @@ class EdgeVectorStore(VectorStoreBase):  # type: ignore[misc]  # mem0 ships no t
                 for p in self.search(query, vectors, top_k, filters)
             ]
         edge_filter = to_edge_filter(filters)
-        dense = _floats(vectors)
-        sparse = self._bm25.embed_query(query)
+        dense = dense_list(vectors)
+        sparse = BM25.embed_query(query)
         candidates = max(top_k * 4, 60)
         prefetches = [Prefetch(limit=candidates, query=Query.Nearest(dense), filter=edge_filter)]
         if sparse.indices:
@@ -369,18 +332,12 @@ class EdgeVectorStore(VectorStoreBase):  # type: ignore[misc]  # mem0 ships no t
             query=Fusion.Rrf(k=_RRF_K),  # type: ignore[arg-type]  # the stub forgets Rrf is a Fusion
             filter=edge_filter,
             with_payload=True,
-            with_vector=[_DENSE],
+            with_vector=[DENSE],
         )
         with self._edge() as shard:
             hits = shard.query(request)
-        unit_query = _unit(dense)
         return [
-            StoredPoint(
-                _from_point_id(h.id),
-                h.payload or {},
-                h.score,
-                float(np.dot(unit_query, _unit(_dense_of(h.vector)))),
-            )
+            StoredPoint(from_point_id(h.id), h.payload or {}, h.score, cosine(dense, dense_of(h.vector)))
             for h in hits
         ]
 
@@ -410,14 +367,14 @@ class EdgeVectorStore(VectorStoreBase):  # type: ignore[misc]  # mem0 ships no t
         """
         offset: PointKey | None = None
         while True:
-            request = ScrollRequest(offset=offset, limit=batch, with_payload=True, with_vector=[_DENSE])
+            request = ScrollRequest(offset=offset, limit=batch, with_payload=True, with_vector=[DENSE])
             with self._edge() as shard:
                 records, next_offset = shard.scroll(request)
             for record in records:
-                yield _from_point_id(record.id), _dense_of(record.vector), record.payload or {}
+                yield from_point_id(record.id), dense_of(record.vector), record.payload or {}
             if next_offset is None:
                 return
-            offset = _from_point_id(next_offset)
+            offset = from_point_id(next_offset)
 
     def flush(self) -> None:
         """Write pending segment changes to disk (the WAL already has them)."""
@@ -466,9 +423,9 @@ class EdgeVectorStore(VectorStoreBase):  # type: ignore[misc]  # mem0 ships no t
         return open_shard(
             self.path / self.collection_name,
             dims=self.embedding_model_dims,
-            create_config=self._create_config,
-            load_config=self._load_config,
-            prepare=self._prepare,
+            create_config=lambda: schema.create_config(self.embedding_model_dims),
+            load_config=lambda: schema.load_config(self.embedding_model_dims),
+            prepare=lambda shard: schema.prepare(shard, hybrid=self.hybrid),
         )
 
     def _current(self) -> SharedShard:
@@ -487,109 +444,10 @@ class EdgeVectorStore(VectorStoreBase):  # type: ignore[misc]  # mem0 ships no t
                     return
             self._shared = self._open()
 
-    def _create_config(self) -> EdgeConfig:
-        return EdgeConfig(
-            vectors={_DENSE: EdgeVectorParams(self.embedding_model_dims, Distance.Cosine)},
-            sparse_vectors={BM25_VECTOR: EdgeSparseVectorParams(modifier=Modifier.Idf)},
-            optimizers=_OPTIMIZERS,
-        )
-
-    def _load_config(self) -> EdgeConfig:
-        # Sparse vectors left out: Edge keeps the stored ones, and `_prepare` adds "bm25" to older shards.
-        return EdgeConfig(
-            vectors={_DENSE: EdgeVectorParams(self.embedding_model_dims, Distance.Cosine)},
-            optimizers=_OPTIMIZERS,
-        )
-
-    def _prepare(self, shard: EdgeShard) -> None:
-        existing = shard.info().payload_schema
-        for name in INDEXED_FIELDS:
-            if name not in existing:
-                params = (
-                    KeywordIndexParams(is_tenant=True) if name == "user_id" else PayloadSchemaType.Keyword
-                )
-                shard.update(UpdateOperation.create_field_index(name, params))
-        if self.hybrid:
-            shard.update(
-                UpdateOperation.create_sparse_vector(BM25_VECTOR, Modifier.Idf)
-            )  # no-op when present
-            self._backfill_bm25(shard)
-
-    def _backfill_bm25(self, shard: EdgeShard) -> None:
-        """Give BM25 vectors to points written without them (by a non-hybrid store, or before "bm25"
-        existed)."""
-        missing = Filter(must_not=[HasVectorCondition(BM25_VECTOR), IsEmptyCondition("data")])
-        total = 0
-        while True:
-            records, _ = shard.scroll(ScrollRequest(limit=_BACKFILL_BATCH, filter=missing, with_payload=True))
-            updates = [
-                PointVectors(r.id, {BM25_VECTOR: self._bm25.embed_document(_bm25_text(r.payload or {}))})
-                for r in records
-            ]
-            if not updates:
-                break
-            shard.update(UpdateOperation.update_vectors(updates))
-            total += len(updates)
-        if total:
-            logger.info("added BM25 vectors to %d points of %s", total, self.collection_name)
-
     def _named_vectors(self, vector: Sequence[float], payload: Mapping[str, Any]) -> NamedVectors:
-        named: NamedVectors = {_DENSE: _floats(vector)}
-        text = _bm25_text(payload)
-        if self.hybrid and text:
-            named[BM25_VECTOR] = self._bm25.embed_document(text)
-        return named
+        return schema.named_vectors(vector, payload, hybrid=self.hybrid)
 
     def _dense_request(self, vector: Sequence[float], top_k: int, edge_filter: Filter | None) -> QueryRequest:
         return QueryRequest(
-            limit=top_k, query=Query.Nearest(_floats(vector)), filter=edge_filter, with_payload=True
+            limit=top_k, query=Query.Nearest(dense_list(vector)), filter=edge_filter, with_payload=True
         )
-
-
-def _bm25_text(payload: Mapping[str, Any]) -> str:
-    # The raw text, not Mem0's `text_lemmatized`: Edge's BM25 stems both sides itself, and `hybrid_search`
-    # receives raw queries; Mem0's lemmatised keyword queries stem to the same terms.
-    text = payload.get("data") or payload.get("text_lemmatized") or ""
-    return text if isinstance(text, str) else ""
-
-
-def _floats(vector: Sequence[float]) -> list[float]:
-    """A dense vector as Edge takes it. Lists pass through untouched: Edge converts (and checks) the numbers
-    itself, and a Python loop over 384 floats per point was a third of the insert time."""
-    tolist = getattr(vector, "tolist", None)  # numpy arrays
-    if callable(tolist):
-        values: list[float] = tolist()
-        return values
-    return vector if isinstance(vector, list) else list(vector)
-
-
-def _unit(vector: Sequence[float]) -> np.ndarray[Any, np.dtype[np.float64]]:
-    array = np.asarray(vector, dtype=np.float64)
-    norm = float(np.linalg.norm(array))
-    return array / norm if norm else array
-
-
-def _dense_of(vector: object) -> list[float]:
-    if isinstance(vector, dict):
-        vector = vector.get(_DENSE)
-    if not isinstance(vector, list):
-        raise ValueError(f"point has no dense vector: {vector!r}")
-    return [float(v) for v in vector]
-
-
-def _to_point_id(value: object) -> PointKey:
-    """Mem0's id as Edge takes it: a canonical UUID string or a non-negative int; ValueError otherwise."""
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return value
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, str):
-        return str(uuid.UUID(value))  # raises ValueError for anything else
-    raise ValueError(f"not a point id (UUID or non-negative integer): {value!r}")
-
-
-def _from_point_id(value: object) -> PointKey:
-    """Edge hands back UUID ids as `uuid.UUID`; Mem0 and our callers compare them as strings."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    return str(value)
