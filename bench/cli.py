@@ -33,7 +33,7 @@ bench_app = typer.Typer(
     add_completion=False,
 )
 out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 OutOpt = Annotated[Path, typer.Option("--out", help="Directory for results.json and the PNG plots.")]
 KeepOpt = Annotated[
@@ -85,7 +85,7 @@ def _work_dir(keep: bool) -> Iterator[Path]:
         yield path
     finally:
         if keep:
-            err.print(f"benchmark data kept in {path}")
+            err.print(f"benchmark data kept in {path}", markup=False)
         else:
             shutil.rmtree(path, ignore_errors=True)
 
@@ -148,7 +148,8 @@ def memory(
     if not path.is_file():
         err.print(
             f"LOCOMO data not found at {path}. Pass --locomo PATH to your copy of locomo10.json "
-            "(snap-research/LoCoMo, data/locomo10.json; CC BY-NC 4.0, never commit it)."
+            "(snap-research/LoCoMo, data/locomo10.json; CC BY-NC 4.0, never commit it).",
+            markup=False,
         )
         raise typer.Exit(2)
     chosen = _names(stores, STORES, "--stores")
@@ -175,7 +176,7 @@ def memory(
             with _progress() as progress:
                 run = asyncio.run(run_memory_bench(config, progress))
         except LocomoError as exc:
-            err.print(str(exc))
+            err.print(str(exc), markup=False)
             raise typer.Exit(2) from None
     results = write_results(out_dir, "memory", run.section)
     plot_latency_cdf(
