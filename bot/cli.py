@@ -11,6 +11,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
+from bench.cli import bench_app
 from bot.errors import SettingsError
 from bot.settings import Settings, load_settings
 from bot.types import ChatIdentity, IncomingMessage
@@ -19,6 +20,7 @@ app = typer.Typer(help="memorybot: a tagging chat bot that remembers each person
                   no_args_is_help=False, add_completion=False)
 queue_app = typer.Typer(help="Inspect and retry memory updates that kept failing.")
 app.add_typer(queue_app, name="queue")
+app.add_typer(bench_app, name="bench")
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False)
 T = TypeVar("T")
