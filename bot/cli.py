@@ -203,6 +203,66 @@ def run() -> None:
     _run(go)
 
 
+@app.command()
+def migrate(
+    to_url: Annotated[str | None, typer.Option("--to-url", help="Qdrant server to copy into.")] = None,
+    to_api_key: Annotated[str | None, typer.Option("--to-api-key", envvar="MIGRATE_QDRANT_API_KEY",
+                                                   help="API key of that server.")] = None,
+    to_store: Annotated[str | None, typer.Option("--to-store", help="Embedded store to copy into: edge or "
+                                                 "qdrant-local (same data directory).")] = None,
+) -> None:
+    """Copy every memory from the configured store into another one (e.g. embedded → Qdrant cluster).
+
+    Stop the bot first (the embedded store is locked while it runs). Afterwards point the settings at the new
+    store (`QDRANT_URL=...`). Nothing is deleted from the source.
+    """
+    if bool(to_url) == bool(to_store) or (to_store and to_store not in ("edge", "qdrant-local")):
+        err.print("Give exactly one of --to-url URL or --to-store edge|qdrant-local.")
+        raise typer.Exit(2)
+    settings = _settings()
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from memory.client import build_vector_store
+    from memory.migrate import copy_points
+
+    source = build_vector_store(settings)
+    target_settings = settings.model_copy(
+        update={"qdrant_url": to_url, "qdrant_api_key": None, "memory_store": to_store or settings.memory_store}
+    )
+    if to_url and to_api_key:
+        from pydantic import SecretStr
+
+        target_settings = target_settings.model_copy(update={"qdrant_api_key": SecretStr(to_api_key)})
+    if not to_url and target_settings.memory_store == settings.memory_store and not settings.qdrant_url:
+        err.print("The target is the store already in use; nothing to do.")
+        raise typer.Exit(2)
+    target = build_vector_store(target_settings)
+    total = len(source.list(filters=None, top_k=10_000_000)[0])
+    with Progress(TextColumn("copying memories"), BarColumn(), MofNCompleteColumn(), console=err) as progress:
+        task = progress.add_task("copy", total=total)
+        copied = copy_points(source, target, on_progress=lambda n: progress.update(task, completed=n))
+    for store in (source, target):
+        closer = getattr(store, "close", None) or getattr(getattr(store, "client", None), "close", None)
+        if closer:
+            closer()
+    out.print(f"Copied {copied} memories. Now point memorybot at the new store "
+              f"({'QDRANT_URL=' + to_url if to_url else 'MEMORY_STORE=' + str(to_store)}).")
+
+
+@app.command()
+def compact() -> None:
+    """Physically remove deleted memories from the store files and Mem0's history (run with the bot stopped)."""
+
+    async def go(settings: Settings) -> None:
+        from bot.app import build_service
+
+        async with build_service(settings) as service:
+            await service.store.compact()
+
+    _run(go)
+    out.print("Compacted.")
+
+
 @queue_app.callback(invoke_without_command=True)
 def queue_show(ctx: typer.Context) -> None:
     """Show pending and parked memory updates."""

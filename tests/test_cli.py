@@ -103,3 +103,18 @@ def test_bad_settings_stop_start_up_with_a_clear_message(tmp_path: Path, env: di
     assert expected in done.stderr
     assert "Traceback" not in done.stderr
     assert "secret-value" not in done.stderr + done.stdout
+
+
+def test_migrate_copies_every_memory_to_another_store(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    ask(data, "alice", "I prefer lowercase tags and I avoid politics")
+    ask(data, "bob", "I like rust content")
+    before = {u: json.loads(memorybot(data, "memories", "--user", u, "--json").stdout) for u in ("alice", "bob")}
+    done = memorybot(data, "migrate", "--to-store", "qdrant-local")
+    assert done.returncode == 0, done.stderr
+    assert "Copied 3 memories" in done.stdout
+    for user, document in before.items():
+        moved = memorybot(data, "memories", "--user", user, "--json", env={"MEMORY_STORE": "qdrant-local"})
+        assert moved.returncode == 0, moved.stderr
+        after = json.loads(moved.stdout)
+        assert after["memories"] == document["memories"]
