@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 STOP_TIMEOUT_S = 10.0
+ANSWER_GRACE_S = 10.0
+"""On stop, answers already being written get this long to go out before the connection closes."""
 
 
 class DiscordAdapter:
@@ -94,6 +96,7 @@ class DiscordAdapter:
         """Disconnect and wait until `start()` has returned (and discord.py's endpoints are restored)."""
         if self._client is None:
             return
+        await self._messages.finish(ANSWER_GRACE_S)
         self._views.stop_all()
         await self._client.close()
         await asyncio.wait_for(self._finished.wait(), STOP_TIMEOUT_S)

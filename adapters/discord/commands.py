@@ -18,7 +18,7 @@ from discord import app_commands
 
 from adapters.discord.convert import identity_for_interaction
 from adapters.discord.render import discord_help, truncate
-from adapters.discord.views import PAGE_SIZE, ForgetAllView, MemoryPageView, OwnedView
+from adapters.discord.views import PAGE_SIZE, UNDELIVERABLE, ForgetAllView, MemoryPageView, OwnedView
 from bot import messages
 
 if TYPE_CHECKING:
@@ -141,7 +141,7 @@ async def _on_command_error(interaction: Interaction, error: app_commands.AppCom
     command = interaction.command.qualified_name if interaction.command else "?"
     log.error("/%s failed", command, exc_info=error)
     text = "Sorry, that did not work; please try again."
-    with contextlib.suppress(discord.HTTPException):
+    with contextlib.suppress(*UNDELIVERABLE):
         if interaction.response.is_done():
             await interaction.followup.send(text, ephemeral=True)
         else:

@@ -55,6 +55,8 @@ class MessageHandler:
         self.service = service
         self._threads: set[int] = set()
         """Threads we answered in: Discord adds the bot to them, and it keeps listening there."""
+        self._answering: set[asyncio.Task[object]] = set()
+        self._closing = False
 
     def should_answer(self, message: discord.Message, me: discord.abc.User) -> bool:
         if not is_from_person(message):
@@ -69,14 +71,24 @@ class MessageHandler:
         return False
 
     async def __call__(self, message: discord.Message, me: discord.abc.User) -> None:
-        if not self.should_answer(message, me):
+        if self._closing or not self.should_answer(message, me):
             return
+        task = asyncio.current_task()
+        if task is not None:
+            self._answering.add(task)
+            task.add_done_callback(self._answering.discard)
         if isinstance(message.channel, discord.Thread):
             self._threads.add(message.channel.id)  # before answering: the next message may already be in
         incoming = to_incoming(message, me)
         async with _typing(message.channel):
             text = await self._answer(incoming)
         await self._send(message, text)
+
+    async def finish(self, within_s: float) -> None:
+        """Stop taking new messages and give the answers in progress up to `within_s` to be sent."""
+        self._closing = True
+        if self._answering:
+            await asyncio.wait(set(self._answering), timeout=within_s)
 
     async def _answer(self, incoming: IncomingMessage) -> str:
         if not incoming.text:  # a bare mention: say what the bot can do

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 VIEW_TIMEOUT_S = 14 * 60
+UNDELIVERABLE = (discord.HTTPException, RuntimeError)
+"""Best-effort notices give up on these: Discord said no, or the client closed during shutdown."""
 PAGE_SIZE = 5
 
 Interaction = discord.Interaction[discord.Client]
@@ -54,13 +56,13 @@ class OwnedView(ui.View):
             if isinstance(item, ui.Button):
                 item.disabled = True
         if self.message is not None:
-            with contextlib.suppress(discord.HTTPException):
+            with contextlib.suppress(*UNDELIVERABLE):
                 await self.message.edit(view=self)
 
     async def on_error(self, interaction: Interaction, error: Exception, item: ui.Item[Any], /) -> None:
         log.exception("button %s failed", getattr(item, "label", item), exc_info=error)
         text = "Sorry, that did not work; please try again."
-        with contextlib.suppress(discord.HTTPException):
+        with contextlib.suppress(*UNDELIVERABLE):
             if interaction.response.is_done():
                 await interaction.followup.send(text, ephemeral=True)
             else:

@@ -10,6 +10,8 @@ import pytest
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 from pydantic import SecretStr
+from pydantic_ai.messages import ModelMessage, ModelResponse, ToolCallPart
+from pydantic_ai.models.function import AgentInfo, FunctionModel
 
 from adapters.discord import DiscordAdapter
 from bot.errors import SettingsError
@@ -110,3 +112,29 @@ async def test_stop_before_start_and_twice_is_harmless(
     async with running(adapter):
         pass
     await adapter.stop()
+
+
+async def test_stop_lets_an_answer_in_progress_go_out_first(
+    world: World, settings: Settings, service: Any
+) -> None:
+    thinking, release = asyncio.Event(), asyncio.Event()
+
+    async def slow_model(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+        thinking.set()
+        await release.wait()
+        return ModelResponse(
+            parts=[ToolCallPart(info.output_tools[0].name, {"reply": "Done thinking.", "tags": []})]
+        )
+
+    # The model is the network edge; its override is a context variable, so the adapter starts inside it.
+    with service._agent.override(model=FunctionModel(slow_model)):
+        adapter = DiscordAdapter(discord_settings(settings, world.fake), service)
+        async with running(adapter):
+            message = await world.fake.send_message(world.alice, world.channel, f"{world.me} take your time")
+            await asyncio.wait_for(thinking.wait(), START_TIMEOUT_S)
+            stopping = asyncio.create_task(adapter.stop())
+            release.set()
+            await asyncio.wait_for(stopping, START_TIMEOUT_S)
+    [answer] = world.fake.sent_to(world.channel)
+    assert answer.payload()["content"].startswith("Done thinking.")
+    assert answer.payload()["message_reference"]["message_id"] == int(message["id"])

@@ -5,10 +5,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from pydantic_ai.messages import ModelMessage, ModelResponse, ToolCallPart
+from pydantic_ai.models.function import AgentInfo, FunctionModel
+
 from adapters.discord import DiscordAdapter
+from bot.settings import Settings
 from bot.types import ChatIdentity
 from memory.types import MemoryRecord
-from tests.adapters.discord.conftest import World, answers_to, tags_in
+from tests.adapters.discord.conftest import World, answers_to, discord_settings, running, tags_in
 from tests.fakes.discord_server import JSON, Recorded
 
 ELECTION_TEXT = (
@@ -156,3 +160,43 @@ async def test_everyone_in_user_text_pings_no_one(world: World, bot: DiscordAdap
         assert mentions["parse"] == [], mentions
         assert not mentions.get("users") and not mentions.get("roles") and not mentions.get("replied_user")
     assert answer.payload()["message_reference"]["fail_if_not_exists"] is False
+
+
+LONG_ANSWER = "\n\n".join(
+    [
+        " ".join(f"Paragraph {p} sentence {n} explains tagging in more detail." for n in range(12))
+        for p in range(8)
+    ]
+    + ["```python\n" + "\n".join(f"tags_{i} = suggest(text_{i}, limit=5)" for i in range(30)) + "\n```"]
+)
+
+
+def long_model(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+    """A language model that talks too much: the reply is over 5,000 characters with a code block."""
+    tool = info.output_tools[0].name
+    return ModelResponse(parts=[ToolCallPart(tool, {"reply": LONG_ANSWER, "tags": ["verbose"]})])
+
+
+async def test_a_5000_character_answer_arrives_as_several_messages_under_2000(
+    world: World, settings: Settings, service: Any
+) -> None:
+    assert len(LONG_ANSWER) > 5000
+    # The model is the network edge: script it. The override is a context variable, so the adapter must
+    # start inside it for its event tasks to see it.
+    with service._agent.override(model=FunctionModel(long_model)):
+        async with running(DiscordAdapter(discord_settings(settings, world.fake), service)):
+            message = await world.fake.send_message(world.alice, world.channel, f"{world.me} explain tagging")
+            await answers_to(world.fake, message)
+            # The tags line comes last: once it is there, every part has been sent.
+            await world.fake.wait_for(lambda: "`verbose`" in str(world.fake.sent_to(world.channel)[-1].json))
+
+    posts = world.fake.sent_to(world.channel)
+    contents = [str(p.payload()["content"]) for p in posts]
+    assert len(contents) >= 4
+    assert all(len(c) <= 2000 for c in contents)
+    assert all(p.payload()["allowed_mentions"]["parse"] == [] for p in posts)
+    whole = "\n".join(contents)
+    assert whole.split()[:5] == LONG_ANSWER.split()[:5]
+    assert [w for w in whole.split() if w.startswith("tags_")] == [f"tags_{i}" for i in range(30)]
+    assert sum("```python" in c for c in contents) == 1, "the code block fits in one message: not split"
+    assert "`verbose`" in contents[-1]
