@@ -1,0 +1,55 @@
+"""Candidate tags from text: short topics, no filler, no repeats, always the same."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.keyphrases import candidates, slug
+
+ELECTION_AND_PYTHON = (
+    "The upcoming election has sparked a wave of new Python tools for analysing polling data. Data "
+    "scientists are using Python libraries like pandas to track voter turnout, while campaigns rely on "
+    "dashboards built with Python to follow the presidential race."
+)
+
+
+def test_candidates_are_topics_from_the_text() -> None:
+    found = candidates(ELECTION_AND_PYTHON)
+    assert "python" in found and "election" in found
+    assert "voter-turnout" in found  # a phrase whose words both carry content stays whole
+    for filler in ("upcoming", "sparked", "wave", "tools", "using", "the"):
+        assert filler not in found
+
+
+def test_a_repeated_compound_stays_whole_and_a_dominant_word_stands_alone() -> None:
+    text = (
+        "Machine learning needs data. We use machine learning every day. "
+        "Async Rust explained: Tokio makes Rust fast. Async Rust is everywhere."
+    )
+    found = candidates(text)
+    assert "machine-learning" in found
+    assert "rust" in found and "async-rust" not in found
+
+
+def test_no_two_candidates_share_a_word() -> None:
+    found = candidates(ELECTION_AND_PYTHON)
+    words = [w.rstrip("s") for tag in found for w in tag.split("-")]
+    assert len(words) == len(set(words))
+
+
+def test_same_text_same_candidates() -> None:
+    assert candidates(ELECTION_AND_PYTHON) == candidates(ELECTION_AND_PYTHON)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "the and of", "hi"])
+def test_nothing_to_tag(text: str) -> None:
+    assert candidates(text) == []
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [("Machine Learning", "machine-learning"), ("#Python", "python"), ("voter_turnout", "voter-turnout"),
+     ("C++", "c++"), ("Node.js", "node.js")],
+)  # fmt: skip
+def test_slug(phrase: str, expected: str) -> None:
+    assert slug(phrase) == expected
