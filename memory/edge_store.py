@@ -391,15 +391,18 @@ class EdgeVectorStore(VectorStoreBase):  # type: ignore[misc]  # mem0 ships no t
             return shard.optimize()
 
     def compact(self) -> bool:
-        """`optimize` then `flush`, logged: the explicit maintenance step (CLI, after a forget-all, at
-        shutdown).
+        """Make deleted points physically gone: `optimize` (vacuum), flush, then drop the write-ahead log.
 
-        Blocks the whole process for its duration (see `optimize`): the serving process calls it only from a
-        separate maintenance command or at shutdown, never on the path of a reply.
+        The log still holds the text of deleted points after the vacuum; once everything is flushed into the
+        segments it is redundant, so the shard is closed, the log deleted, and the next call reopens it.
+        Blocks the whole process for the optimise (it holds the GIL): the serving process calls it only after
+        a forget-all (rare, and the user is waiting for exactly this) or from maintenance, never per reply.
         """
         started = time.perf_counter()
         changed = self.optimize()
-        self.flush()
+        shared = registered_shard(self._shared.directory)
+        if shared is not None:
+            shared.close(drop_wal=True)
         logger.info(
             "compacted Edge collection %s in %.1f s (changed: %s)",
             self.collection_name,

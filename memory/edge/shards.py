@@ -106,10 +106,13 @@ class SharedShard:
         with self._rw.read():
             yield self._shard
 
-    def close(self, *, destroy: bool = False) -> None:
+    def close(self, *, destroy: bool = False, drop_wal: bool = False) -> None:
         """Flush and close the shard, release the directory; with `destroy`, delete the directory first.
 
-        Waits for calls in flight. Idempotent.
+        With `drop_wal`, delete the write-ahead log after the flush: every operation in it is already in the
+        segments, but its files keep the text of deleted points until Edge rotates them, which a forget-all
+        must not wait for. The next call reopens the shard with a fresh log. Waits for calls in flight.
+        Idempotent.
         """
         # The registry lock too: a store that finds the shard closed reopens it through `open_shard`, which
         # must wait until this process has let go of the directory, or it would lock itself out.
@@ -123,6 +126,8 @@ class SharedShard:
                 shard.close()
                 if destroy:
                     shutil.rmtree(self.directory, ignore_errors=True)
+                elif drop_wal:
+                    shutil.rmtree(self.directory / "wal", ignore_errors=True)
             finally:
                 fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
                 os.close(self._lock_fd)
