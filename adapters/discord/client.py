@@ -29,6 +29,8 @@ def intents() -> discord.Intents:
 
 class MemorybotClient(discord.Client):
     def __init__(self, hooks: ClientHooks, **options: Any) -> None:
+        # The bot never joins voice: skip discord.py's start-up warnings about missing voice libraries.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         super().__init__(intents=intents(), allowed_mentions=discord.AllowedMentions.none(), **options)
         self.hooks = hooks
 

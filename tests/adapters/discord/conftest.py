@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from pydantic import SecretStr
+from pydantic_ai import Agent
+from pydantic_ai.models.function import FunctionDef, FunctionModel
 
 from adapters.discord import DiscordAdapter
+from bot.service import ChatService
 from bot.settings import Settings
 from tests.fakes.discord_server import JSON, FakeDiscord, Recorded
 
@@ -52,10 +56,23 @@ def discord_settings(settings: Settings, fake: FakeDiscord, **extra: Any) -> Set
 
 
 @pytest.fixture
-async def bot(world: World, settings: Settings, service: Any) -> AsyncIterator[DiscordAdapter]:
+async def bot(world: World, settings: Settings, service: ChatService) -> AsyncIterator[DiscordAdapter]:
     adapter = DiscordAdapter(discord_settings(settings, world.fake), service)
     async with running(adapter):
         yield adapter
+
+
+@contextmanager
+def scripted_model(service: ChatService, function: FunctionDef) -> Iterator[None]:
+    """Replace the language model, the network edge, with a scripted pydantic-ai `FunctionModel`.
+
+    `Agent.override` sets a context variable: start the adapter inside this block, so that the event tasks
+    discord.py creates inherit it.
+    """
+    agent = service._agent
+    assert isinstance(agent, Agent), "the service's agent is a pydantic-ai Agent"
+    with agent.override(model=FunctionModel(function)):
+        yield
 
 
 class running:

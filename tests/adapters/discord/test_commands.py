@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from adapters.discord import DiscordAdapter
 from bot import messages
+from bot.service import ChatService
 from bot.types import ChatIdentity
 from memory.types import MemoryRecord
 from tests.adapters.discord.conftest import World, answers_to
@@ -22,13 +22,13 @@ def person(user: JSON) -> ChatIdentity:
     return ChatIdentity(platform="discord", user=user["id"])
 
 
-async def memories_of(service: Any, user: JSON) -> list[MemoryRecord]:
+async def memories_of(service: ChatService, user: JSON) -> list[MemoryRecord]:
     await service.drain()
     page = await service.list_memories(person(user), offset=0, limit=100)
     return list(page.items)
 
 
-async def seed(world: World, service: Any, user: JSON, *texts: str) -> list[MemoryRecord]:
+async def seed(world: World, service: ChatService, user: JSON, *texts: str) -> list[MemoryRecord]:
     """Talk to the bot as `user` (through Discord) and return what it now remembers about them."""
     for text in texts:
         message = await world.fake.send_message(user, world.channel, f"{world.me} {text}")
@@ -58,7 +58,7 @@ async def test_commands_are_synced_to_the_configured_guild(world: World, bot: Di
 
 
 async def test_memories_list_is_ephemeral_and_shows_only_the_callers_memories(
-    world: World, bot: DiscordAdapter, service: Any
+    world: World, bot: DiscordAdapter, service: ChatService
 ) -> None:
     alice = await seed(world, service, world.alice, *ALICE_SAYS)
     bob = await seed(world, service, world.bob, *BOB_SAYS)
@@ -78,6 +78,22 @@ async def test_memories_list_is_ephemeral_and_shows_only_the_callers_memories(
     assert labels[: min(len(alice), 5)] == [f"Delete {n}" for n in range(1, min(len(alice), 5) + 1)]
 
 
+async def test_memories_list_with_a_query_puts_the_matching_memory_first(
+    world: World, bot: DiscordAdapter, service: ChatService
+) -> None:
+    alice = await seed(world, service, world.alice, *ALICE_SAYS)
+    await seed(world, service, world.bob, "Tag this: piano tuning for jazz clubs")
+    interaction = await world.fake.slash(world.alice, world.channel, "memories", "list", query="jazz piano")
+    followup = await world.fake.wait_followup(interaction)
+    [embed] = followup.payload()["embeds"]
+    assert "jazz piano" in embed["title"]
+    first = embed["description"].split("\n\n")[0]
+    assert "jazz" in first.lower(), embed["description"]
+    shown = {m.id for m in alice if m.id in embed["description"]}
+    assert shown and shown <= {m.id for m in alice}
+    assert "tuning" not in embed["description"], "bob's memory about the same topic stays his"
+
+
 async def test_memories_list_with_nothing_remembered_says_so(world: World, bot: DiscordAdapter) -> None:
     interaction = await world.fake.slash(world.bob, world.channel, "memories", "list")
     followup = await world.fake.wait_followup(interaction)
@@ -85,7 +101,7 @@ async def test_memories_list_with_nothing_remembered_says_so(world: World, bot: 
     assert followup.payload()["flags"] & EPHEMERAL
 
 
-async def test_paging_walks_older_memories(world: World, bot: DiscordAdapter, service: Any) -> None:
+async def test_paging_walks_older_memories(world: World, bot: DiscordAdapter, service: ChatService) -> None:
     texts = [f"Tag this: hobby number {n} about {word}" for n, word in enumerate("abcdefgh", 1)]
     alice = await seed(world, service, world.alice, *texts)
     assert len(alice) > 5
@@ -103,7 +119,7 @@ async def test_paging_walks_older_memories(world: World, bot: DiscordAdapter, se
 
 
 async def test_the_delete_button_removes_only_that_memory(
-    world: World, bot: DiscordAdapter, service: Any
+    world: World, bot: DiscordAdapter, service: ChatService
 ) -> None:
     alice = await seed(world, service, world.alice, *ALICE_SAYS)
     bob = await seed(world, service, world.bob, *BOB_SAYS)
@@ -122,7 +138,9 @@ async def test_the_delete_button_removes_only_that_memory(
     assert f"`{alice[1].id}`" not in edit.payload()["embeds"][0]["description"]
 
 
-async def test_another_users_click_is_refused(world: World, bot: DiscordAdapter, service: Any) -> None:
+async def test_another_users_click_is_refused(
+    world: World, bot: DiscordAdapter, service: ChatService
+) -> None:
     alice = await seed(world, service, world.alice, *ALICE_SAYS)
     interaction = await world.fake.slash(world.alice, world.channel, "memories", "list")
     page = await sent_message(world, interaction)
@@ -137,7 +155,7 @@ async def test_another_users_click_is_refused(world: World, bot: DiscordAdapter,
 
 
 async def test_forget_all_deletes_nothing_before_the_button_and_everything_after(
-    world: World, bot: DiscordAdapter, service: Any
+    world: World, bot: DiscordAdapter, service: ChatService
 ) -> None:
     alice = await seed(world, service, world.alice, *ALICE_SAYS)
     bob = await seed(world, service, world.bob, *BOB_SAYS)
@@ -163,7 +181,9 @@ async def test_forget_all_deletes_nothing_before_the_button_and_everything_after
     assert [m.id for m in await memories_of(service, world.bob)] == [m.id for m in bob]
 
 
-async def test_forget_all_cancel_keeps_everything(world: World, bot: DiscordAdapter, service: Any) -> None:
+async def test_forget_all_cancel_keeps_everything(
+    world: World, bot: DiscordAdapter, service: ChatService
+) -> None:
     alice = await seed(world, service, world.alice, *ALICE_SAYS[:1])
     interaction = await world.fake.slash(world.alice, world.channel, "forget", "all")
     click = await world.fake.click(world.alice, await sent_message(world, interaction), "Cancel")
@@ -174,7 +194,7 @@ async def test_forget_all_cancel_keeps_everything(world: World, bot: DiscordAdap
 
 
 async def test_forget_one_by_id_only_reaches_the_callers_own(
-    world: World, bot: DiscordAdapter, service: Any
+    world: World, bot: DiscordAdapter, service: ChatService
 ) -> None:
     alice = await seed(world, service, world.alice, *ALICE_SAYS[:2])
     bob = await seed(world, service, world.bob, *BOB_SAYS)
@@ -191,7 +211,7 @@ async def test_forget_one_by_id_only_reaches_the_callers_own(
 
 
 async def test_forget_autocomplete_offers_only_the_callers_memories(
-    world: World, bot: DiscordAdapter, service: Any
+    world: World, bot: DiscordAdapter, service: ChatService
 ) -> None:
     alice = await seed(world, service, world.alice, *ALICE_SAYS)
     bob = await seed(world, service, world.bob, *BOB_SAYS)
@@ -204,7 +224,7 @@ async def test_forget_autocomplete_offers_only_the_callers_memories(
 
 
 async def test_export_sends_the_callers_memories_as_an_ephemeral_json_file(
-    world: World, bot: DiscordAdapter, service: Any
+    world: World, bot: DiscordAdapter, service: ChatService
 ) -> None:
     alice = await seed(world, service, world.alice, *ALICE_SAYS)
     await seed(world, service, world.bob, *BOB_SAYS)

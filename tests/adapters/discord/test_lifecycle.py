@@ -4,19 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
 
 import pytest
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 from pydantic import SecretStr
 from pydantic_ai.messages import ModelMessage, ModelResponse, ToolCallPart
-from pydantic_ai.models.function import AgentInfo, FunctionModel
+from pydantic_ai.models.function import AgentInfo
 
 from adapters.discord import DiscordAdapter
 from bot.errors import SettingsError
+from bot.service import ChatService
 from bot.settings import Settings
-from tests.adapters.discord.conftest import START_TIMEOUT_S, World, answers_to, discord_settings, running
+from tests.adapters.discord.conftest import (
+    START_TIMEOUT_S,
+    World,
+    answers_to,
+    discord_settings,
+    running,
+    scripted_model,
+)
 from tests.fakes.discord_server import FakeDiscord
 
 
@@ -31,7 +38,7 @@ async def fails_to_start(adapter: DiscordAdapter) -> SettingsError:
 
 
 async def test_a_rejected_token_stops_start_up_with_what_to_fix(
-    world: World, settings: Settings, service: Any
+    world: World, settings: Settings, service: ChatService
 ) -> None:
     adapter = DiscordAdapter(
         discord_settings(settings, world.fake, discord_token=SecretStr("not-the-token")), service
@@ -42,7 +49,7 @@ async def test_a_rejected_token_stops_start_up_with_what_to_fix(
 
 
 async def test_a_missing_message_content_intent_says_where_to_enable_it(
-    settings: Settings, service: Any
+    settings: Settings, service: ChatService
 ) -> None:
     async with FakeDiscord(allow_message_content=False) as fake:
         fake.add_channel(fake.add_guild())
@@ -51,7 +58,7 @@ async def test_a_missing_message_content_intent_says_where_to_enable_it(
 
 
 async def test_endpoints_point_at_the_settings_while_running_and_are_restored_after(
-    world: World, settings: Settings, service: Any
+    world: World, settings: Settings, service: ChatService
 ) -> None:
     before = (Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY)
     async with running(DiscordAdapter(discord_settings(settings, world.fake), service)):
@@ -69,7 +76,7 @@ async def test_identify_asks_for_message_content(world: World, bot: DiscordAdapt
 
 
 async def test_without_guild_ids_commands_are_synced_globally(
-    world: World, settings: Settings, service: Any
+    world: World, settings: Settings, service: ChatService
 ) -> None:
     async with running(
         DiscordAdapter(discord_settings(settings, world.fake, discord_guild_ids=None), service)
@@ -79,7 +86,7 @@ async def test_without_guild_ids_commands_are_synced_globally(
 
 
 async def test_a_refused_command_sync_is_explained_and_mentions_still_work(
-    world: World, settings: Settings, service: Any, caplog: pytest.LogCaptureFixture
+    world: World, settings: Settings, service: ChatService, caplog: pytest.LogCaptureFixture
 ) -> None:
     world.fake.refuse_command_sync = True
     with caplog.at_level(logging.ERROR, logger="adapters.discord"):
@@ -89,7 +96,7 @@ async def test_a_refused_command_sync_is_explained_and_mentions_still_work(
     assert "applications.commands" in caplog.text
 
 
-async def test_a_shard_serves_only_its_own_guilds(settings: Settings, service: Any) -> None:
+async def test_a_shard_serves_only_its_own_guilds(settings: Settings, service: ChatService) -> None:
     async with FakeDiscord() as fake:
         # Discord routes a guild to shard (guild_id >> 22) % shard_count.
         mine = fake.add_guild("on shard 1", guild_id=fake.snowflake() | (1 << 22))
@@ -105,7 +112,7 @@ async def test_a_shard_serves_only_its_own_guilds(settings: Settings, service: A
 
 
 async def test_stop_before_start_and_twice_is_harmless(
-    world: World, settings: Settings, service: Any
+    world: World, settings: Settings, service: ChatService
 ) -> None:
     adapter = DiscordAdapter(discord_settings(settings, world.fake), service)
     await adapter.stop()
@@ -115,7 +122,7 @@ async def test_stop_before_start_and_twice_is_harmless(
 
 
 async def test_stop_lets_an_answer_in_progress_go_out_first(
-    world: World, settings: Settings, service: Any
+    world: World, settings: Settings, service: ChatService
 ) -> None:
     thinking, release = asyncio.Event(), asyncio.Event()
 
@@ -126,8 +133,7 @@ async def test_stop_lets_an_answer_in_progress_go_out_first(
             parts=[ToolCallPart(info.output_tools[0].name, {"reply": "Done thinking.", "tags": []})]
         )
 
-    # The model is the network edge; its override is a context variable, so the adapter starts inside it.
-    with service._agent.override(model=FunctionModel(slow_model)):
+    with scripted_model(service, slow_model):
         adapter = DiscordAdapter(discord_settings(settings, world.fake), service)
         async with running(adapter):
             message = await world.fake.send_message(world.alice, world.channel, f"{world.me} take your time")

@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from pydantic_ai.messages import ModelMessage, ModelResponse, ToolCallPart
-from pydantic_ai.models.function import AgentInfo, FunctionModel
+from pydantic_ai.models.function import AgentInfo
 
 from adapters.discord import DiscordAdapter
+from bot.service import ChatService
 from bot.settings import Settings
 from bot.types import ChatIdentity
 from memory.types import MemoryRecord
-from tests.adapters.discord.conftest import World, answers_to, discord_settings, running, tags_in
+from tests.adapters.discord.conftest import (
+    World,
+    answers_to,
+    discord_settings,
+    running,
+    scripted_model,
+    tags_in,
+)
 from tests.fakes.discord_server import JSON, Recorded
 
 ELECTION_TEXT = (
@@ -26,7 +33,7 @@ def person(user: JSON) -> ChatIdentity:
     return ChatIdentity(platform="discord", user=user["id"])
 
 
-async def memories_of(service: Any, user: JSON) -> list[MemoryRecord]:
+async def memories_of(service: ChatService, user: JSON) -> list[MemoryRecord]:
     await service.drain()
     page = await service.list_memories(person(user), offset=0, limit=100)
     return list(page.items)
@@ -39,7 +46,7 @@ async def ask(world: World, author: JSON, channel: JSON, text: str) -> Recorded:
 
 
 async def test_a_mention_is_answered_with_tags_shaped_by_that_users_memory(
-    world: World, bot: DiscordAdapter, service: Any
+    world: World, bot: DiscordAdapter, service: ChatService
 ) -> None:
     await ask(world, world.alice, world.channel, f"{world.me} I prefer lowercase tags and I avoid politics")
     await service.drain()
@@ -66,7 +73,7 @@ async def test_a_plain_channel_message_without_a_mention_is_not_answered(
 
 
 async def test_a_dm_is_answered_and_is_its_own_session(
-    world: World, bot: DiscordAdapter, service: Any
+    world: World, bot: DiscordAdapter, service: ChatService
 ) -> None:
     dm = world.fake.dm_channel(world.alice)
     message = await world.fake.send_message(
@@ -79,7 +86,7 @@ async def test_a_dm_is_answered_and_is_its_own_session(
 
 
 async def test_a_thread_is_answered_in_the_thread_and_kept_as_its_own_session(
-    world: World, bot: DiscordAdapter, service: Any
+    world: World, bot: DiscordAdapter, service: ChatService
 ) -> None:
     thread = world.fake.add_thread(world.guild, world.channel)
     await world.fake.dispatch(
@@ -110,7 +117,7 @@ async def test_a_thread_the_bot_is_not_in_needs_a_mention(world: World, bot: Dis
     assert len(world.fake.sent_to(thread)) == 1
 
 
-async def test_two_users_are_kept_apart(world: World, bot: DiscordAdapter, service: Any) -> None:
+async def test_two_users_are_kept_apart(world: World, bot: DiscordAdapter, service: ChatService) -> None:
     await ask(
         world, world.alice, world.channel, f"{world.me} I prefer uppercase tags. Tag this: tea ceremony"
     )
@@ -178,12 +185,10 @@ def long_model(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
 
 
 async def test_a_5000_character_answer_arrives_as_several_messages_under_2000(
-    world: World, settings: Settings, service: Any
+    world: World, settings: Settings, service: ChatService
 ) -> None:
     assert len(LONG_ANSWER) > 5000
-    # The model is the network edge: script it. The override is a context variable, so the adapter must
-    # start inside it for its event tasks to see it.
-    with service._agent.override(model=FunctionModel(long_model)):
+    with scripted_model(service, long_model):
         async with running(DiscordAdapter(discord_settings(settings, world.fake), service)):
             message = await world.fake.send_message(world.alice, world.channel, f"{world.me} explain tagging")
             await answers_to(world.fake, message)
