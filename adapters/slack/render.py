@@ -101,7 +101,8 @@ def memory_page_message(page: MemoryPage, query: str | None = None) -> Message:
     q = f" matching “{fit(query, 200)}”" if query else ""
     if page.items:
         first, last = page.offset + 1, page.offset + len(page.items)
-        head = f"*Your memories*{q}: {first}–{last} of {page.total}, newest first"
+        order = "best matches first" if query else "newest first"
+        head = f"*Your memories*{q}: {first}–{last} of {page.total}, {order}"
     elif query:
         head = f"None of your memories match “{fit(query, 200)}”."
     else:

@@ -8,7 +8,9 @@ import json
 from adapters.slack.render import ACTION_FORGET, ACTION_FORGET_ALL, ACTION_PAGE, escape
 from bot import messages
 from bot.types import ChatIdentity
+from memory.ids import user_id_for
 from tests.adapters.slack.helpers import SlackHarness, button, buttons, mrkdwn
+from tests.fakes import slack_payloads as p
 
 
 def person(user: str) -> ChatIdentity:
@@ -156,3 +158,19 @@ async def test_memories_with_a_query_shows_matching_memories(slack: SlackHarness
     shown = mrkdwn(page)
     assert "matching “rust”" in shown
     assert "rust" in shown.split("\n", 1)[1]
+
+
+async def test_a_command_is_acknowledged_before_its_work_runs(slack: SlackHarness) -> None:
+    await slack.dm("UALICE", "I like rust content")
+    await slack.settle()
+    memory_id = (await slack.service.list_memories(person("UALICE"))).items[0].id
+    url = slack.fake.new_response_url()
+    # Hold the user's memory lock: the deletion cannot run, yet Slack must get its ack.
+    async with slack.service.store.user_lock(user_id_for(person("UALICE"))):
+        status, _ = await slack.sender.form(
+            p.slash_command("/forget", memory_id, user="UALICE", response_url=url)
+        )
+        assert status == 200
+        assert slack.fake.calls_to("response_url") == []
+    answer = await slack.response(url)
+    assert mrkdwn(answer) == escape(messages.FORGET_ONE_DONE)

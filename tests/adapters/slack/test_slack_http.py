@@ -4,9 +4,21 @@ from __future__ import annotations
 
 import json
 import time
+from typing import TYPE_CHECKING
 
+import pytest
+from pydantic import SecretStr
+
+from adapters.slack import SlackAdapter
+from bot.errors import SettingsError
+from bot.settings import Settings
+from tests.adapters.slack.conftest import slack_settings
 from tests.adapters.slack.helpers import SlackHarness
 from tests.fakes import slack_payloads as p
+from tests.fakes.slack_api import FakeSlack
+
+if TYPE_CHECKING:
+    from bot.service import ChatService
 
 
 async def test_url_verification_echoes_the_challenge(slack: SlackHarness) -> None:
@@ -60,3 +72,17 @@ async def test_a_rate_limited_post_is_retried(slack: SlackHarness) -> None:
 async def test_the_token_is_checked_at_start_up(slack: SlackHarness) -> None:
     (call,) = slack.fake.calls_to("auth.test")
     assert call.headers["Authorization"] == f"Bearer {slack.fake.bot_token}"
+
+
+async def test_a_token_slack_rejects_stops_start_up_with_what_to_fix(
+    settings: Settings, service: ChatService, fake_slack: FakeSlack
+) -> None:
+    wrong = slack_settings(settings, fake_slack).model_copy(
+        update={"slack_bot_token": SecretStr("xoxb-revoked")}
+    )
+    adapter = SlackAdapter(wrong, service)
+    with pytest.raises(SettingsError, match=r"Slack rejected SLACK_BOT_TOKEN \(invalid_auth\)"):
+        await adapter.start()
+    with pytest.raises(SettingsError):
+        await adapter.started()
+    await adapter.stop()  # a no-op once start() has failed
