@@ -187,6 +187,7 @@ async def _load(
         "errors": len(errors),
         "error_examples": sorted(set(errors))[:3],
         "wall_s": round(elapsed, 2),
+        "update_lag_samples": len(lag.lags_ms),
         "updates_without_memory": lag.without_memory,
         "updates_unresolved": len(lag.pending),
         "update_lag_method": (
