@@ -23,7 +23,8 @@ CRASH_SCRIPT = textwrap.dedent(
     """
     import asyncio, sys
     from bot.app import build_service
-        from bot.types import ChatIdentity, IncomingMessage
+    from bot.settings import Settings
+    from bot.types import ChatIdentity, IncomingMessage
 
     async def main():
         settings = Settings(_env_file=None, data_dir=sys.argv[1])
@@ -70,12 +71,18 @@ async def test_store_down_gives_a_reply_without_memory_and_the_update_waits(tmp_
     async with build_service(settings) as service:
         await service.handle(IncomingMessage(ALICE, "I prefer lowercase tags", message_id="m0"))
         await service.drain()
-        # The store goes away underneath the running service.
-        await service.store.close()
+        # The store's files go away underneath the running service: it cannot reopen them.
+        service.store.vector_store.close()
+        store_dir = settings.data_dir / "edge" / settings.qdrant_collection
+        away = settings.data_dir / "edge-away"
+        store_dir.rename(away)
+        store_dir.write_text("not a store any more")
         reply = await service.handle(IncomingMessage(ALICE, "I like rust-while-down content", message_id="m1"))
         assert messages.MEMORY_UNAVAILABLE in reply.notices
         assert reply.text
         assert service.queue.pending_count() == 1
+        store_dir.unlink()
+        away.rename(store_dir)
     async with build_service(settings) as service:  # back up: the waiting update lands
         await service.drain()
         page = await service.list_memories(ALICE, limit=20)
