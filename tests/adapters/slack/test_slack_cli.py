@@ -51,9 +51,10 @@ async def test_memorybot_run_answers_a_signed_mention_in_its_thread(
         stderr=asyncio.subprocess.PIPE,
     )
     log: list[str] = []
+    draining: list[asyncio.Task[None]] = []
     try:
         port = await asyncio.wait_for(_bound_port(process, log), START_DEADLINE_S)
-        draining = asyncio.create_task(_drain(process, log))
+        draining.append(asyncio.create_task(_drain(process, log)))
         async with SlackSender(f"http://127.0.0.1:{port}/slack/events") as sender:
             mention = p.app_mention("UALICE", "tag this: a beginner's guide to rust lifetimes")
             status, _ = await sender.event(mention)
@@ -71,7 +72,9 @@ async def test_memorybot_run_answers_a_signed_mention_in_its_thread(
             except TimeoutError:
                 process.kill()
                 await process.wait()
-    await draining
+    await asyncio.gather(*draining)
+    assert process.returncode in (0, 130), "".join(log)  # it shut down on Ctrl-C, and was not killed
+    assert "Traceback" not in "".join(log), "".join(log)
     assert BOT_TOKEN not in "".join(log), "the bot token leaked into the logs"
 
 
