@@ -139,7 +139,7 @@ _ADJECTIVE = re.compile(r"(?:less|ful|ous|ial|ible|able)$")
 
 
 def _is_content(token: str) -> bool:
-    if token in _FILLER or token in _extractor().stopword_set or len(token) < 2 or token.isdigit():
+    if token in _FILLER or token in _stopwords() or len(token) < 2 or token.isdigit():
         return False
     # Past participles and adverbs ("sparked", "quickly") are rarely topics; short words ("red") can be.
     return not (len(token) > 4 and (token.endswith("ed") or token.endswith("ly")))
@@ -153,9 +153,14 @@ def _same(a: str, b: str) -> bool:
     return _stem(a) == _stem(b)
 
 
-@lru_cache(maxsize=1)
 def _extractor() -> yake.KeywordExtractor:
+    # A fresh one per text: an extractor keeps caches that concurrent runs (worker threads) must not share.
     return yake.KeywordExtractor(lan="en", n=3, dedup_lim=0.7, top=30)
+
+
+@lru_cache(maxsize=1)
+def _stopwords() -> frozenset[str]:
+    return frozenset(_extractor().stopword_set)
 
 
 def _keyphrases(text: str) -> list[str]:

@@ -18,14 +18,9 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from memory._grammar import (
-    clauses,
-    normalise,
-    parse_format,
-    parse_identity,
-    parse_topics,
-    to_first_person,
-)
+from memory._format_grammar import parse_format
+from memory._grammar import clauses, normalise, parse_identity
+from memory._topic_grammar import parse_topics
 
 FactCategory = Literal["preference", "fact"]
 
@@ -69,7 +64,7 @@ def parse_memory_facts(text: str) -> list[ExtractedFact]:
     sentences = re.split(r"(?<=[.!;])\s+|\n+", normalise(text))
     facts: dict[str, ExtractedFact] = {}
     for sentence in sentences:
-        first_person = to_first_person(sentence)
+        first_person = _to_first_person(sentence)
         if first_person is None:
             continue
         for fact in extract_facts(first_person):
@@ -127,3 +122,51 @@ def _format_text(key: str, value: str, shown: str) -> str:
     if value == "yes":
         return f"Always include the tag '{shown}'"
     return f"Never use the tag '{shown}'"
+
+
+# --- stored memories back to first person ----------------------------------------------------------
+
+_SUBJECT = re.compile(
+    r"^(?:the\s+)?(?:user|person|speaker|human|member|they|he|she)(?:'s)?\s+|^(?:his|her|their)\s+(?=name\b)",
+    re.IGNORECASE,
+)
+_THIRD_PERSON = (
+    (re.compile(r"^name\s+is\b", re.I), "my name is"),
+    (re.compile(r"^(?:is\s+called|goes\s+by)\b", re.I), "I go by"),
+    (re.compile(r"^(?:does\s+not|doesn't|doesnt)\b", re.I), "I don't"),
+    (re.compile(r"^(?:is\s+not|isn't|isnt)\b", re.I), "I am not"),
+    (re.compile(r"^has\s+no\s+interest\s+in\b", re.I), "I am not interested in"),
+    (re.compile(r"^(?:not\s+interested\s+in)\b", re.I), "I am not interested in"),
+    (re.compile(r"^(?:interested\s+in)\b", re.I), "I am interested in"),
+    (re.compile(r"^is\b", re.I), "I am"),
+    (re.compile(r"^would\s+(?:like|prefer|rather)\b", re.I), None),
+    (
+        re.compile(
+            r"^(?:prefers|likes|loves|enjoys|avoids|dislikes|hates|wants|works|detests|adores|needs)\b", re.I
+        ),
+        None,
+    ),
+)
+# "... and dislikes crowds": a second verb in the same sentence gets its subject back too.
+_LATER_VERB = re.compile(
+    r"\b(and|but)\s+(prefers|likes|loves|enjoys|avoids|dislikes|hates|wants|detests)\b", re.IGNORECASE
+)
+_IMPERATIVE = re.compile(r"^(?:always|never|use|no|don'?t|do\s+not|at\s+most|max|only)\b", re.IGNORECASE)
+
+
+def _to_first_person(sentence: str) -> str | None:
+    """ "User prefers lowercase tags" -> "I prefer lowercase tags"; None for sentences about anything else."""
+    sentence = sentence.strip().rstrip(".!")
+    body = _SUBJECT.sub("", sentence, count=1)
+    if _IMPERATIVE.match(body):
+        return body
+    for pattern, replacement in _THIRD_PERSON:
+        match = pattern.match(body)
+        if match is None:
+            continue
+        if replacement is None:  # a verb in the third person: drop its "s"
+            verb = match.group(0)
+            replacement = "I " + (verb[:-1] if verb.lower().endswith("s") else verb)
+        rest = _LATER_VERB.sub(lambda m: f"{m[1]} I {m[2][:-1]}", body[match.end() :])
+        return replacement + rest
+    return None
