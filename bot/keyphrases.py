@@ -1,9 +1,14 @@
-"""Candidate tags from text: YAKE keyphrases, trimmed to what reads as a tag.
+"""Candidate tags from text: YAKE keyphrases (up to three words), trimmed to what reads as a tag.
 
 YAKE is statistical (no model, deterministic) but knows no grammar, so it happily proposes "upcoming election"
-or "analysing polling". Tags should be short noun-ish topics, so a two-word phrase survives only when both
-words carry content ("voter turnout", "borrow checker"); otherwise its content words compete on their own, and
-words that are rarely topics (filler adjectives, verbs in -ed, adverbs in -ly) are dropped.
+or "Rust powers the". Tags should be short noun-ish topics, so:
+
+- filler at either end goes ("track voter turnout" -> "voter turnout"), and a phrase with filler inside splits
+  into its content words; words that are rarely topics (stop words, filler adjectives, verbs in -ed or used
+  as verbs before a determiner, adverbs in -ly) are dropped;
+- a phrase the text repeats stays whole ("machine learning"), unless one of its words is said more often on
+  its own ("async rust" in a text about Rust gives "rust");
+- an unrepeated three-word phrase keeps its head ("deep neural networks" -> "neural networks").
 """
 
 from __future__ import annotations

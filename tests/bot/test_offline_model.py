@@ -6,6 +6,7 @@ similarity; only the memories are made up here, as the service would have retrie
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
@@ -204,6 +205,28 @@ async def test_same_input_same_output(settings: Settings) -> None:
     first = await ask(settings, ELECTION_AND_PYTHON, memories)
     second = await ask(settings, ELECTION_AND_PYTHON, memories)
     assert first == second
+
+
+async def test_concurrent_runs_each_see_only_their_own_deps(settings: Settings) -> None:
+    agent = build_agent(settings)
+    bob = ChatIdentity(platform="console", user="bob")
+
+    async def run(identity: ChatIdentity, memories: list[MemoryRecord]) -> TagResult:
+        deps = TagDeps(identity=identity, user_id=f"console:{identity.user}", memories=memories,
+                       similarity=e5_similarity)  # fmt: skip
+        return (await agent.run(ELECTION_AND_PYTHON, deps=deps)).output
+
+    results = await asyncio.gather(
+        *(
+            run(ALICE, remembered("Avoids politics", "Wants hashtags")) if i % 2 == 0 else run(bob, [])
+            for i in range(6)
+        )
+    )
+    for i, result in enumerate(results):
+        if i % 2 == 0:
+            assert political(result.tags) == [] and all(t.startswith("#") for t in result.tags)
+        else:
+            assert political(result.tags) != [] and not any(t.startswith("#") for t in result.tags)
 
 
 # ---- chat that is not a tagging request ---------------------------------------------------------------
