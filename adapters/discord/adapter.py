@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
+from discord import app_commands
 
 from adapters.discord.client import MemorybotClient, build_client
 from adapters.discord.commands import ViewTracker, build_tree, sync_commands
@@ -40,6 +41,7 @@ class DiscordAdapter:
         self._messages = MessageHandler(service)
         self._views = ViewTracker()
         self._client: MemorybotClient | None = None
+        self._tree: app_commands.CommandTree[Any] | None = None
         self._ready = asyncio.Event()
         self._finished = asyncio.Event()
         self._failure: BaseException | None = None
@@ -71,16 +73,16 @@ class DiscordAdapter:
             with discord_endpoints(self.config.api_url, self.config.gateway_url):
                 await client.start(self.config.token)
         except discord.LoginFailure:
-            self._fail(SettingsError("Discord rejected DISCORD_TOKEN: reset the bot token and set it again"))
-            raise self._failure from None  # type: ignore[misc]
+            error = SettingsError("Discord rejected DISCORD_TOKEN: reset the bot token and set it again")
+            self._fail(error)
+            raise error from None
         except discord.PrivilegedIntentsRequired:
-            self._fail(
-                SettingsError(
-                    "Discord refused the Message Content intent: enable it in the Developer Portal under "
-                    "Bot → Privileged Gateway Intents (see docs/discord.md)"
-                )
+            error = SettingsError(
+                "Discord refused the Message Content intent: enable it in the Developer Portal under "
+                "Bot → Privileged Gateway Intents (see docs/discord.md)"
             )
-            raise self._failure from None  # type: ignore[misc]
+            self._fail(error)
+            raise error from None
         except BaseException as exc:
             self._fail(exc)
             raise
@@ -119,7 +121,8 @@ class DiscordAdapter:
     # --- client hooks ------------------------------------------------------------------------------
 
     async def on_setup(self, client: discord.Client) -> None:
-        await sync_commands(self._tree, self.config.guild_ids)
+        if self._tree is not None:
+            await sync_commands(self._tree, self.config.guild_ids)
 
     async def on_message(self, client: discord.Client, message: discord.Message) -> None:
         if client.user is not None:

@@ -9,56 +9,26 @@ charset), messages the bot posts come back to it as MESSAGE_CREATE, and message 
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 import secrets
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import BodyPartReader, WSMsgType, web
 
-JSON = dict[str, Any]
+from tests.fakes import discord_payloads as wire
+from tests.fakes.discord_payloads import JSON
+from tests.fakes.discord_records import Interaction, Recorded, RequestLog
+
+__all__ = ["EPHEMERAL", "JSON", "FakeDiscord", "Interaction", "Recorded"]
+
 EPHEMERAL = 64
 MESSAGE_CONTENT_INTENT = 1 << 15
 _EPOCH_MS = 1420070400000
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat()
-
-
-@dataclass
-class Recorded:
-    """One REST request the bot made."""
-
-    method: str
-    path: str
-    query: dict[str, str]
-    json: Any
-    files: dict[str, bytes] = field(default_factory=dict)
-
-    def payload(self) -> JSON:
-        return self.json if isinstance(self.json, dict) else {}
-
-
-@dataclass
-class Interaction:
-    """An interaction the fake sent, and the bot's answers to it."""
-
-    id: int
-    token: str
-    payload: JSON
-    message_id: int | None = None
-    """For a button click: the message carrying the button (what `@original` edits)."""
-    created: list[int] = field(default_factory=list)
-    """Messages the bot created in answer (callback message, follow-ups), oldest first."""
-
-
-class FakeDiscord:
+class FakeDiscord(RequestLog):
     """Serve `api_url` and `gateway_url` for one bot user in any number of guilds.
 
     Args:
@@ -74,6 +44,7 @@ class FakeDiscord:
         allow_message_content: bool = True,
         echo_own_messages: bool = True,
     ) -> None:
+        super().__init__()
         self.token = token
         self.allow_message_content = allow_message_content
         self.echo_own_messages = echo_own_messages
@@ -86,14 +57,12 @@ class FakeDiscord:
         self.guilds: dict[int, JSON] = {}
         self.channels: dict[int, JSON] = {}
         self.messages: dict[int, JSON] = {}
-        self.requests: list[Recorded] = []
         self.identifies: list[JSON] = []
         self.commands: dict[str, list[JSON]] = {}
         """Synced command payloads by scope: "global" or the guild id."""
         self.interactions: dict[str, Interaction] = {}
         self._sessions: list[tuple[web.WebSocketResponse, tuple[int, int]]] = []
         self._sequences: dict[int, itertools.count[int]] = {}
-        self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -131,105 +100,32 @@ class FakeDiscord:
         return ((int(time.time() * 1000) - _EPOCH_MS) << 22) | next(self._ids)
 
     def user(self, name: str, *, bot: bool = False, user_id: int | None = None) -> JSON:
-        user: JSON = {
-            "id": str(user_id or self.snowflake()),
-            "username": name,
-            "global_name": name.title(),
-            "discriminator": "0",
-            "avatar": None,
-            "bot": bot,
-            "public_flags": 0,
-        }
-        self.users[user["id"]] = user
-        return user
+        """A person (or another bot) the fake knows, so that `<@id>` in a message resolves to them."""
+        data = wire.user(user_id or self.snowflake(), name, bot=bot)
+        self.users[data["id"]] = data
+        return data
 
     def add_guild(self, name: str = "Test Server", *, guild_id: int | None = None) -> JSON:
         gid = guild_id or self.snowflake()
-        role_id = self.snowflake()
-        guild: JSON = {
-            "id": str(gid),
-            "name": name,
-            "icon": None,
-            "owner_id": str(self.snowflake()),
-            "unavailable": False,
-            "member_count": 2,
-            "large": False,
-            "joined_at": _now(),
-            "features": [],
-            "emojis": [],
-            "stickers": [],
-            "roles": [
-                _role(gid, "@everyone", managed=False),
-                {**_role(role_id, self.bot["username"], managed=True), "tags": {"bot_id": self.bot["id"]}},
-            ],
-            "members": [{**_member(self.bot), "roles": [str(role_id)]}],
-            "channels": [],
-            "threads": [],
-            "presences": [],
-            "voice_states": [],
-            "stage_instances": [],
-            "guild_scheduled_events": [],
-            "soundboard_sounds": [],
-        }
-        self.guilds[gid] = guild
-        return guild
+        data = wire.guild(gid, name, owner_id=self.snowflake(), bot=self.bot, bot_role_id=self.snowflake())
+        self.guilds[gid] = data
+        return data
 
     def add_channel(self, guild: JSON, name: str = "general") -> JSON:
-        channel: JSON = {
-            "id": str(self.snowflake()),
-            "type": 0,
-            "guild_id": guild["id"],
-            "name": name,
-            "position": len(guild["channels"]),
-            "permission_overwrites": [],
-            "nsfw": False,
-            "parent_id": None,
-            "topic": None,
-            "last_message_id": None,
-            "rate_limit_per_user": 0,
-        }
+        channel = wire.text_channel(self.snowflake(), guild["id"], name, position=len(guild["channels"]))
         guild["channels"].append(channel)
         self.channels[int(channel["id"])] = channel
         return channel
 
     def add_thread(self, guild: JSON, parent: JSON, name: str = "a thread", *, joined: bool = False) -> JSON:
-        thread: JSON = {
-            "id": str(self.snowflake()),
-            "type": 11,
-            "guild_id": guild["id"],
-            "parent_id": parent["id"],
-            "owner_id": str(self.snowflake()),
-            "name": name,
-            "last_message_id": None,
-            "rate_limit_per_user": 0,
-            "message_count": 0,
-            "member_count": 1,
-            "flags": 0,
-            "thread_metadata": {
-                "archived": False,
-                "auto_archive_duration": 1440,
-                "archive_timestamp": _now(),
-                "locked": False,
-            },
-        }
-        if joined:
-            thread["member"] = {
-                "id": thread["id"],
-                "user_id": self.bot["id"],
-                "join_timestamp": _now(),
-                "flags": 0,
-            }
+        member_id = self.bot["id"] if joined else None
+        thread = wire.thread(self.snowflake(), parent, name, owner_id=self.snowflake(), member_id=member_id)
         guild["threads"].append(thread)
         self.channels[int(thread["id"])] = thread
         return thread
 
     def dm_channel(self, user: JSON) -> JSON:
-        channel: JSON = {
-            "id": str(self.snowflake()),
-            "type": 1,
-            "recipients": [user],
-            "last_message_id": None,
-        }
+        channel = wire.dm_channel(self.snowflake(), user)
         self.channels[int(channel["id"])] = channel
         return channel
 
@@ -307,72 +203,6 @@ class FakeDiscord:
             raise AssertionError(f"no button {label!r} in {[b.get('label') for b in self.buttons(message)]}")
         return found[0]
 
-    # --- waiting -----------------------------------------------------------------------------------
-
-    async def wait_for(self, predicate: Callable[[], Any], within_s: float = 20.0) -> Any:
-        """Wait until `predicate()` is truthy (re-checked on every request or gateway event)."""
-        async with asyncio.timeout(within_s), self._changed:
-            while not (result := predicate()):
-                await self._changed.wait()
-            return result
-
-    async def wait_request(
-        self,
-        method: str,
-        path_part: str,
-        where: Callable[[Recorded], bool] = lambda r: True,
-        within_s: float = 20.0,
-    ) -> Recorded:
-        def find() -> Recorded | None:
-            for request in self.requests:
-                if request.method == method and path_part in request.path and where(request):
-                    return request
-            return None
-
-        result: Recorded = await self.wait_for(find, within_s)
-        return result
-
-    def sent_to(self, channel: JSON) -> list[Recorded]:
-        """Messages the bot posted in `channel`, oldest first."""
-        path = f"/channels/{channel['id']}/messages"
-        return [r for r in self.requests if r.method == "POST" and r.path == path]
-
-    async def wait_sent(self, channel: JSON, count: int = 1, within_s: float = 20.0) -> list[Recorded]:
-        result: list[Recorded] = await self.wait_for(
-            lambda: self.sent_to(channel)[:count] if len(self.sent_to(channel)) >= count else None, within_s
-        )
-        return result
-
-    def followups(self, interaction: Interaction) -> list[Recorded]:
-        path = f"/webhooks/{self.application_id}/{interaction.token}"
-        return [r for r in self.requests if r.method == "POST" and r.path == path]
-
-    def callbacks(self, interaction: Interaction) -> list[Recorded]:
-        path = f"/interactions/{interaction.id}/{interaction.token}/callback"
-        return [r for r in self.requests if r.path == path]
-
-    def edits(self, interaction: Interaction) -> list[Recorded]:
-        prefix = f"/webhooks/{self.application_id}/{interaction.token}/messages/"
-        return [r for r in self.requests if r.method == "PATCH" and r.path.startswith(prefix)]
-
-    async def wait_followup(self, interaction: Interaction, count: int = 1) -> Recorded:
-        result: list[Recorded] = await self.wait_for(
-            lambda: self.followups(interaction) if len(self.followups(interaction)) >= count else None
-        )
-        return result[count - 1]
-
-    async def wait_edit(self, interaction: Interaction) -> Recorded:
-        result: list[Recorded] = await self.wait_for(lambda: self.edits(interaction))
-        return result[0]
-
-    async def wait_callback(self, interaction: Interaction) -> Recorded:
-        result: list[Recorded] = await self.wait_for(lambda: self.callbacks(interaction))
-        return result[0]
-
-    async def _notify(self) -> None:
-        async with self._changed:
-            self._changed.notify_all()
-
     # --- gateway -----------------------------------------------------------------------------------
 
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
@@ -446,7 +276,7 @@ class FakeDiscord:
         path = "/" + request.match_info["tail"]
         body, files = await _read_body(request)
         recorded = Recorded(request.method, path, dict(request.query), body, files)
-        self.requests.append(recorded)
+        self.record(recorded)
         try:
             return await self._route(request, recorded)
         finally:
@@ -461,7 +291,7 @@ class FakeDiscord:
             case ("GET", ["users", "@me"]):
                 return _json(self.bot)
             case ("GET", ["oauth2", "applications", "@me"]):
-                return _json(self._application())
+                return _json(wire.application(self.application_id, self.bot["username"], self.user("owner")))
             case ("GET", ["gateway", "bot"]):
                 limits = {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}
                 return _json({"url": self.gateway_url, "shards": 1, "session_start_limit": limits})
@@ -482,21 +312,6 @@ class FakeDiscord:
             case ("PATCH", ["webhooks", _, token, "messages", message_id]):
                 return self._edit(token, message_id, rec.payload())
         return _json({"message": "404: Not Found", "code": 0}, status=404)
-
-    def _application(self) -> JSON:
-        return {
-            "id": str(self.application_id),
-            "name": self.bot["username"],
-            "description": "",
-            "icon": None,
-            "bot_public": True,
-            "bot_require_code_grant": False,
-            "owner": self.user("owner"),
-            "verify_key": "0" * 64,
-            "flags": 0,
-            "summary": "",
-            "interactions_endpoint_url": None,
-        }
 
     def _sync(self, scope: str, commands: Any) -> list[JSON]:
         synced = [
@@ -525,7 +340,7 @@ class FakeDiscord:
                 "content": {"_errors": [{"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 2000 or fewer"}]}
             }
             return _json({"message": "Invalid Form Body", "code": 50035, "errors": error}, status=400)
-        message = self._message(channel, self.bot, content, payload=payload)
+        message = self._message(channel, self.bot, content, sent=payload)
         if self.echo_own_messages:
             await self._dispatch_message(message)
         return _json(message)
@@ -569,49 +384,15 @@ class FakeDiscord:
 
     # --- payload builders --------------------------------------------------------------------------
 
-    def _message(
-        self,
-        channel: JSON,
-        author: JSON,
-        content: str,
-        *,
-        payload: JSON | None = None,
-        message_type: int = 0,
-        mentions: Sequence[JSON] = (),
-        everyone: bool = False,
-    ) -> JSON:
-        payload = payload or {}
-        reference = payload.get("message_reference")
-        message: JSON = {
-            "id": str(self.snowflake()),
-            "channel_id": channel["id"],
-            "author": author,
-            "content": content,
-            "timestamp": _now(),
-            "edited_timestamp": None,
-            "tts": False,
-            "mention_everyone": everyone,
-            "mentions": list(mentions),
-            "mention_roles": [],
-            "attachments": [],
-            "embeds": payload.get("embeds") or [],
-            "components": payload.get("components") or [],
-            "pinned": False,
-            "type": 19 if reference else message_type,
-            "flags": payload.get("flags") or 0,
-        }
-        if reference:
-            message["message_reference"] = {**reference, "channel_id": channel["id"]}
-        if "guild_id" in channel:
-            message["guild_id"] = channel["guild_id"]
-            if not author.get("bot") or author["id"] == self.bot["id"]:
-                message["member"] = {k: v for k, v in _member(author).items() if k != "user"}
+    def _message(self, channel: JSON, author: JSON, content: str, **options: Any) -> JSON:
+        message = wire.message(self.snowflake(), channel, author, content, **options)
         self.messages[int(message["id"])] = message
         return message
 
     def _interaction_message(self, interaction: Interaction, data: JSON) -> JSON:
         channel = interaction.payload["channel"]
-        message = self._message(channel, self.bot, data.get("content") or "", payload=data, message_type=20)
+        content = data.get("content") or ""
+        message = self._message(channel, self.bot, content, sent=data, message_type=wire.CHAT_INPUT_COMMAND)
         interaction.created.append(int(message["id"]))
         message["interaction_metadata"] = {
             "id": str(interaction.id),
@@ -626,7 +407,7 @@ class FakeDiscord:
         for key in ("content", "embeds", "components", "flags"):
             if key in data:
                 message[key] = data[key] if data[key] is not None else ([] if key != "content" else "")
-        message["edited_timestamp"] = _now()
+        message["edited_timestamp"] = wire.now()
         return message
 
     async def _dispatch_message(self, message: JSON) -> None:
@@ -637,30 +418,17 @@ class FakeDiscord:
         self, kind: int, user: JSON, channel: JSON, data: JSON, *, message: JSON | None = None
     ) -> Interaction:
         interaction = Interaction(id=self.snowflake(), token=secrets.token_urlsafe(24), payload={})
-        payload: JSON = {
-            "id": str(interaction.id),
-            "application_id": str(self.application_id),
-            "type": kind,
-            "data": data,
-            "token": interaction.token,
-            "version": 1,
-            "channel_id": channel["id"],
-            "channel": channel,
-            "locale": "en-US",
-            "app_permissions": "0",
-            "entitlements": [],
-            "authorizing_integration_owners": {"0": channel.get("guild_id", "0")},
-            "context": 0 if "guild_id" in channel else 1,
-            "attachment_size_limit": 10 * 1024 * 1024,
-        }
-        if "guild_id" in channel:
-            payload["guild_id"] = channel["guild_id"]
-            payload["guild_locale"] = "en-US"
-            payload["member"] = _member(user)
-        else:
-            payload["user"] = user
+        payload = wire.interaction(
+            interaction.id,
+            interaction.token,
+            app_id=self.application_id,
+            kind=kind,
+            by=user,
+            channel=channel,
+            data=data,
+            on_message=message,
+        )
         if message is not None:
-            payload["message"] = message
             interaction.message_id = int(message["id"])
         interaction.payload = payload
         self.interactions[interaction.token] = interaction
@@ -670,33 +438,6 @@ class FakeDiscord:
             guild_id=int(channel["guild_id"]) if "guild_id" in channel else None,
         )
         return interaction
-
-
-def _role(role_id: int, name: str, *, managed: bool) -> JSON:
-    return {
-        "id": str(role_id),
-        "name": name,
-        "color": 0,
-        "hoist": False,
-        "position": 0 if not managed else 1,
-        "permissions": "2048",
-        "managed": managed,
-        "mentionable": False,
-        "flags": 0,
-    }
-
-
-def _member(user: JSON) -> JSON:
-    return {
-        "user": user,
-        "roles": [],
-        "joined_at": _now(),
-        "deaf": False,
-        "mute": False,
-        "flags": 0,
-        "pending": False,
-        "permissions": "2048",
-    }
 
 
 def _json(data: Any, *, status: int = 200) -> web.Response:
