@@ -12,6 +12,7 @@ import json
 import logging
 import math
 import uuid
+from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
@@ -31,6 +32,7 @@ from memory.types import MemoryPage, MemoryRecord
 log = logging.getLogger(__name__)
 
 _PREFERENCES_IN_CONTEXT = 20
+_SETTLE_TIMEOUT_S = 3.0
 
 
 class TaggingAgent(Protocol):
@@ -63,10 +65,16 @@ class ChatService:
         self._limiter = RateLimiter(settings.rate_limit_per_minute)
         self._slots = asyncio.Semaphore(settings.max_concurrency)
         self._inflight: set[str] = set()
+        self._inflight_users: Counter[str] = Counter()
         self._wake = asyncio.Event()
         self._progress = asyncio.Condition()
         self._worker: asyncio.Task[None] | None = None
         self._closing = False
+
+    @property
+    def agent(self) -> TaggingAgent:
+        """The tagging agent; tests and benchmarks swap its model with pydantic-ai's `agent.override(...)`."""
+        return self._agent
 
     # ---- lifecycle -----------------------------------------------------------------------------
 
@@ -117,6 +125,7 @@ class ChatService:
         notices = [messages.truncated(self.settings.max_message_chars)] if cleaned.truncated else []
 
         async with self._slots:
+            await self._settle(user_id)
             memories, memory_ok = await self._recall(user_id, run_id, cleaned.text)
             if not memory_ok:
                 notices.append(messages.MEMORY_UNAVAILABLE)
@@ -140,6 +149,25 @@ class ChatService:
         by_id = {m.id: m.text for m in memories}
         used = [by_id[i] for i in result.memories_used if i in by_id]
         return Reply(result.reply, tags=list(result.tags), memories_used=used, notices=notices)
+
+    async def _settle(self, user_id: str) -> None:
+        """Let this user's previous message finish updating memory first (bounded wait).
+
+        Someone who types "I prefer lowercase tags" and pastes a link right after expects the second answer to
+        know the first. Only this user waits, only while their own update is in flight, and never for long:
+        other users are unaffected and a stuck update never blocks a reply.
+        """
+
+        async def settled() -> None:
+            async with self._progress:
+                while self._inflight_users[user_id] or await asyncio.to_thread(self.queue.has_due_for, user_id):
+                    self._wake.set()
+                    await self._progress.wait()
+
+        try:
+            await asyncio.wait_for(settled(), _SETTLE_TIMEOUT_S)
+        except TimeoutError:
+            log.info("answering before the previous memory update landed")
 
     async def _recall(self, user_id: str, run_id: str, text: str) -> tuple[list[MemoryRecord], bool]:
         """Preferences always (they shape every tag), then what is relevant to this message."""
@@ -201,6 +229,7 @@ class ChatService:
         tasks: set[asyncio.Task[None]] = set()
 
         async def apply(job: Job) -> None:
+            self._inflight_users[job.user_id] += 1
             try:
                 async with self.store.user_lock(job.user_id):
                     if not await asyncio.to_thread(self.queue.is_pending, job.key):
@@ -212,6 +241,9 @@ class ChatService:
                 log.warning("memory update failed", extra={"parked": parked, "error": type(exc).__name__})
             finally:
                 self._inflight.discard(job.key)
+                self._inflight_users[job.user_id] -= 1
+                if not self._inflight_users[job.user_id]:
+                    del self._inflight_users[job.user_id]
                 async with self._progress:
                     self._progress.notify_all()
 

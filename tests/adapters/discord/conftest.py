@@ -69,7 +69,7 @@ def scripted_model(service: ChatService, function: FunctionDef) -> Iterator[None
     `Agent.override` sets a context variable: start the adapter inside this block, so that the event tasks
     discord.py creates inherit it.
     """
-    agent = service._agent
+    agent = service.agent
     assert isinstance(agent, Agent), "the service's agent is a pydantic-ai Agent"
     with agent.override(model=FunctionModel(function)):
         yield
