@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -16,8 +16,11 @@ from bot.errors import SettingsError
 from bot.settings import Settings, load_settings
 from bot.types import ChatIdentity, IncomingMessage
 
-app = typer.Typer(help="memorybot: a tagging chat bot that remembers each person it talks to.",
-                  no_args_is_help=False, add_completion=False)
+app = typer.Typer(
+    help="memorybot: a tagging chat bot that remembers each person it talks to.",
+    no_args_is_help=False,
+    add_completion=False,
+)
 queue_app = typer.Typer(help="Inspect and retry memory updates that kept failing.")
 app.add_typer(queue_app, name="queue")
 app.add_typer(bench_app, name="bench")
@@ -41,7 +44,7 @@ def _settings() -> Settings:
     return settings
 
 
-def _run(fn: Callable[[Settings], Awaitable[T]]) -> T:
+def _run(fn: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
     settings = _settings()
     try:
         return asyncio.run(fn(settings))
@@ -106,8 +109,12 @@ def ask(
             identity = ChatIdentity(platform="console", user=user, channel="cli")
             reply = await service.handle(IncomingMessage(identity, message))
             await service.drain()
-            return {"reply": reply.text, "tags": reply.tags, "memories_used": reply.memories_used,
-                    "notices": reply.notices}
+            return {
+                "reply": reply.text,
+                "tags": reply.tags,
+                "memories_used": reply.memories_used,
+                "notices": reply.notices,
+            }
 
     result = _run(go)
     if as_json:
@@ -206,10 +213,16 @@ def run() -> None:
 @app.command()
 def migrate(
     to_url: Annotated[str | None, typer.Option("--to-url", help="Qdrant server to copy into.")] = None,
-    to_api_key: Annotated[str | None, typer.Option("--to-api-key", envvar="MIGRATE_QDRANT_API_KEY",
-                                                   help="API key of that server.")] = None,
-    to_store: Annotated[str | None, typer.Option("--to-store", help="Embedded store to copy into: edge or "
-                                                 "qdrant-local (same data directory).")] = None,
+    to_api_key: Annotated[
+        str | None,
+        typer.Option("--to-api-key", envvar="MIGRATE_QDRANT_API_KEY", help="API key of that server."),
+    ] = None,
+    to_store: Annotated[
+        str | None,
+        typer.Option(
+            "--to-store", help="Embedded store to copy into: edge or qdrant-local (same data directory)."
+        ),
+    ] = None,
 ) -> None:
     """Copy every memory from the configured store into another one (e.g. embedded → Qdrant cluster).
 
@@ -227,7 +240,11 @@ def migrate(
 
     source = build_vector_store(settings)
     target_settings = settings.model_copy(
-        update={"qdrant_url": to_url, "qdrant_api_key": None, "memory_store": to_store or settings.memory_store}
+        update={
+            "qdrant_url": to_url,
+            "qdrant_api_key": None,
+            "memory_store": to_store or settings.memory_store,
+        }
     )
     if to_url and to_api_key:
         from pydantic import SecretStr
@@ -245,13 +262,15 @@ def migrate(
         closer = getattr(store, "close", None) or getattr(getattr(store, "client", None), "close", None)
         if closer:
             closer()
-    out.print(f"Copied {copied} memories. Now point memorybot at the new store "
-              f"({'QDRANT_URL=' + to_url if to_url else 'MEMORY_STORE=' + str(to_store)}).")
+    out.print(
+        f"Copied {copied} memories. Now point memorybot at the new store "
+        f"({'QDRANT_URL=' + to_url if to_url else 'MEMORY_STORE=' + str(to_store)})."
+    )
 
 
 @app.command()
 def compact() -> None:
-    """Physically remove deleted memories from the store files and Mem0's history (run with the bot stopped)."""
+    """Physically remove deleted memories from the store and Mem0's history (with the bot stopped)."""
 
     async def go(settings: Settings) -> None:
         from bot.app import build_service
@@ -275,13 +294,16 @@ def queue_show(ctx: typer.Context) -> None:
     parked = queue.parked()
     out.print(f"pending: {queue.pending_count()}  parked: {len(parked)}")
     for job in parked:
-        out.print(f"  {job.key}  user={job.user_id}  attempts={job.attempts}  error={job.error}", markup=False)
+        out.print(
+            f"  {job.key}  user={job.user_id}  attempts={job.attempts}  error={job.error}", markup=False
+        )
     queue.close()
 
 
 @queue_app.command("retry")
-def queue_retry(key: Annotated[str | None, typer.Argument(help="One job key; all parked when omitted.")] = None
-                ) -> None:
+def queue_retry(
+    key: Annotated[str | None, typer.Argument(help="One job key; all parked when omitted.")] = None,
+) -> None:
     """Move parked updates back to pending; the next `memorybot run` applies them."""
     from bot.update_queue import UpdateQueue
 

@@ -77,7 +77,9 @@ def configure_logging(settings: Settings, *, stream: Any = None) -> None:
     root.setLevel(settings.log_level)
     # Mem0 warns about optional extras (spaCy, fastembed) we deliberately do without.
     for noisy in ("mem0", "httpx", "httpcore"):
-        logging.getLogger(noisy).setLevel(max(logging.ERROR, root.level) if noisy == "mem0" else logging.WARNING)
+        logging.getLogger(noisy).setLevel(
+            max(logging.ERROR, root.level) if noisy == "mem0" else logging.WARNING
+        )
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),

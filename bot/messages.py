@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 EMPTY_MESSAGE = "I didn't get any text there. Send me some text or a link and I'll suggest tags for it."
-MEMORY_UNAVAILABLE = "My memory is unavailable right now, so this answer doesn't use what I know about you. " \
+MEMORY_UNAVAILABLE = (
+    "My memory is unavailable right now, so this answer doesn't use what I know about you. "
     "I'll remember this conversation once it's back."
-MODEL_FAILED = "Sorry, I couldn't come up with an answer just now (the language model didn't respond). " \
+)
+MODEL_FAILED = (
+    "Sorry, I couldn't come up with an answer just now (the language model didn't respond). "
     "Please try again in a moment."
+)
 FORGET_ONE_DONE = "Done: I forgot that memory."
 FORGET_ONE_MISSING = "I couldn't find a memory with that id among yours. Use /memories to see their ids."
 FORGET_ALL_CONFIRM = "This will permanently erase everything I remember about you. Are you sure?"
-FORGET_ALL_REFUSED = "That confirmation isn't valid any more (it expired, or it was made for someone else). " \
+FORGET_ALL_REFUSED = (
+    "That confirmation isn't valid any more (it expired, or it was made for someone else). "
     "Ask again with /forget all."
+)
 NO_MEMORIES = "I don't remember anything about you yet."
 
 

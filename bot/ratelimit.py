@@ -8,7 +8,9 @@ from collections.abc import Callable
 
 
 class RateLimiter:
-    def __init__(self, per_minute: int, *, clock: Callable[[], float] = time.monotonic, max_users: int = 50_000):
+    def __init__(
+        self, per_minute: int, *, clock: Callable[[], float] = time.monotonic, max_users: int = 50_000
+    ):
         self._limit = per_minute
         self._clock = clock
         self._max_users = max_users

@@ -24,7 +24,9 @@ def _key_of(record: MemoryRecord) -> tuple[str, str] | None:
     return (parsed.key, parsed.value) if parsed and parsed.key else None
 
 
-async def apply_update(store: Mem0Store, user_id: str, key: str, payload: dict[str, Any]) -> list[MemoryRecord]:
+async def apply_update(
+    store: Mem0Store, user_id: str, key: str, payload: dict[str, Any]
+) -> list[MemoryRecord]:
     """Store what this exchange taught us about the user. Caller holds the user's lock."""
     text: str = payload.get("text", "")
     run_id: str | None = payload.get("run_id")

@@ -1,7 +1,8 @@
 """The one platform-neutral entry point every adapter calls.
 
 `handle` answers a message: recall the speaker's memories, read shared links, run the tagging agent, and queue
-the memory update durably *before* returning, so the reply never waits on the update and a crash loses nothing.
+the memory update durably *before* returning, so the reply never waits on the update and a crash loses
+nothing.
 The memory commands (list, forget, export) live here once for every adapter.
 """
 
@@ -83,12 +84,12 @@ class ChatService:
         if self._worker is None:
             self._worker = asyncio.create_task(self._run_worker(), name="memory-updates")
 
-    async def drain(self, timeout: float = 60.0) -> None:
+    async def drain(self, timeout: float = 60.0) -> None:  # noqa: ASYNC109
         """Wait until every due memory update has been applied (or parked). For CLI one-shots and tests."""
 
         async def settled() -> None:
             async with self._progress:
-                while self._inflight or await asyncio.to_thread(self._has_due_work):
+                while bool(self._inflight) or await asyncio.to_thread(self._has_due_work):
                     self._wake.set()
                     await self._progress.wait()
 
@@ -160,7 +161,9 @@ class ChatService:
 
         async def settled() -> None:
             async with self._progress:
-                while self._inflight_users[user_id] or await asyncio.to_thread(self.queue.has_due_for, user_id):
+                while self._inflight_users[user_id] or await asyncio.to_thread(
+                    self.queue.has_due_for, user_id
+                ):
                     self._wake.set()
                     await self._progress.wait()
 
@@ -174,7 +177,10 @@ class ChatService:
         try:
             preferences = await self.store.all(user_id, category="preference")
             relevant = await self.store.search(
-                user_id, text, top_k=self.settings.memory_top_k, threshold=self.settings.memory_threshold or None
+                user_id,
+                text,
+                top_k=self.settings.memory_top_k,
+                threshold=self.settings.memory_threshold or None,
             )
             in_session = await self.store.search(user_id, text, run_id=run_id, top_k=3)
         except MemoryUnavailable:
@@ -197,8 +203,17 @@ class ChatService:
         output: TagResult = run.output
         return output
 
-    async def _enqueue(self, message: IncomingMessage, user_id: str, run_id: str, text: str,
-                       result: TagResult | None, *, title: str | None, url: str | None) -> None:
+    async def _enqueue(
+        self,
+        message: IncomingMessage,
+        user_id: str,
+        run_id: str,
+        text: str,
+        result: TagResult | None,
+        *,
+        title: str | None,
+        url: str | None,
+    ) -> None:
         identity = message.identity
         key = f"{identity.platform}:{message.message_id}" if message.message_id else f"local:{uuid.uuid4()}"
         source: dict[str, Any] = {"platform": identity.platform}
@@ -266,12 +281,15 @@ class ChatService:
 
     # ---- memory commands -----------------------------------------------------------------------
 
-    async def list_memories(self, identity: ChatIdentity, *, offset: int = 0, limit: int = 5,
-                            query: str | None = None) -> MemoryPage:
+    async def list_memories(
+        self, identity: ChatIdentity, *, offset: int = 0, limit: int = 5, query: str | None = None
+    ) -> MemoryPage:
         user_id = user_id_for(identity)
         if query and query.strip():
             hits = await self.store.search(user_id, query.strip(), top_k=50)
-            return MemoryPage(items=hits[offset : offset + limit], total=len(hits), offset=offset, limit=limit)
+            return MemoryPage(
+                items=hits[offset : offset + limit], total=len(hits), offset=offset, limit=limit
+            )
         return await self.store.list(user_id, offset=offset, limit=limit)
 
     async def forget(self, identity: ChatIdentity, memory_id: str) -> bool:

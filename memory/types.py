@@ -21,7 +21,7 @@ class MemoryRecord:
     run_id: str | None = None
     score: float | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
-    """platform, source channel/thread, message link, and the supersede key when the memory is a preference."""
+    """platform, source channel/thread, message link, and the supersede key of a preference."""
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -18,15 +18,27 @@ ELECTION_TEXT = (
 POLITICAL = re.compile(r"elect|polit|vot|campaign|candidate|govern|poll", re.I)
 
 
-def memorybot(data_dir: Path, *args: str, stdin: str | None = None, env: dict[str, str] | None = None,
-              cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_", "BOT_", "MEMORY"))}
+def memorybot(
+    data_dir: Path,
+    *args: str,
+    stdin: str | None = None,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+) -> subprocess.CompletedProcess[str]:
+    full_env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_", "BOT_", "MEMORY"))
+    }
     full_env.update({"MEMORYBOT_DATA_DIR": str(data_dir), "LOG_LEVEL": "WARNING", "COLUMNS": "200"})
     full_env.pop("MEM0_DIR", None)
     full_env.update(env or {})
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True, timeout=180,
-        env=full_env, cwd=cwd or data_dir.parent,
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=full_env,
+        cwd=cwd or data_dir.parent,
     )
 
 
@@ -62,15 +74,20 @@ def test_preferences_persist_across_processes_and_forget_all(tmp_path: Path) -> 
 
 def test_console_chat_end_to_end(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    script = "\n".join([
-        "I prefer lowercase tags and I avoid politics",
-        ELECTION_TEXT,
-        "/memories",
-        "/forget all",
-        "yes",
-        "/memories",
-        "/quit",
-    ]) + "\n"
+    script = (
+        "\n".join(
+            [
+                "I prefer lowercase tags and I avoid politics",
+                ELECTION_TEXT,
+                "/memories",
+                "/forget all",
+                "yes",
+                "/memories",
+                "/quit",
+            ]
+        )
+        + "\n"
+    )
     done = memorybot(data, "chat", "--user", "alice", stdin=script)
     assert done.returncode == 0, done.stderr
     out = done.stdout
@@ -96,8 +113,9 @@ def test_run_without_platform_settings_is_the_console_chat(tmp_path: Path) -> No
         ({"DISCORD_SHARD_COUNT": "many"}, "DISCORD_SHARD_COUNT"),
     ],
 )
-def test_bad_settings_stop_start_up_with_a_clear_message(tmp_path: Path, env: dict[str, str],
-                                                         expected: str) -> None:
+def test_bad_settings_stop_start_up_with_a_clear_message(
+    tmp_path: Path, env: dict[str, str], expected: str
+) -> None:
     done = memorybot(tmp_path / "data", "run", stdin="", env=env)
     assert done.returncode == 2
     assert expected in done.stderr
@@ -109,7 +127,9 @@ def test_migrate_copies_every_memory_to_another_store(tmp_path: Path) -> None:
     data = tmp_path / "data"
     ask(data, "alice", "I prefer lowercase tags and I avoid politics")
     ask(data, "bob", "I like rust content")
-    before = {u: json.loads(memorybot(data, "memories", "--user", u, "--json").stdout) for u in ("alice", "bob")}
+    before = {
+        u: json.loads(memorybot(data, "memories", "--user", u, "--json").stdout) for u in ("alice", "bob")
+    }
     done = memorybot(data, "migrate", "--to-store", "qdrant-local")
     assert done.returncode == 0, done.stderr
     assert "Copied 3 memories" in done.stdout

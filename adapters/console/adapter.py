@@ -19,14 +19,20 @@ PAGE_SIZE = 10
 
 
 class ConsoleAdapter:
-    def __init__(self, service: ChatService, *, user: str, stdin: TextIO | None = None,
-                 console: Console | None = None) -> None:
+    def __init__(
+        self, service: ChatService, *, user: str, stdin: TextIO | None = None, console: Console | None = None
+    ) -> None:
         self._service = service
         self._stdin = stdin or sys.stdin
         self._out = console or Console(highlight=False, soft_wrap=True)
         # One console run is one conversation (session).
-        self.identity = ChatIdentity(platform="console", user=user, channel="console",
-                                     thread=str(int(time.time() * 1000)), display_name=user)
+        self.identity = ChatIdentity(
+            platform="console",
+            user=user,
+            channel="console",
+            thread=str(int(time.time() * 1000)),
+            display_name=user,
+        )
         self._count = 0
 
     async def _readline(self, prompt: str) -> str | None:
@@ -35,8 +41,9 @@ class ConsoleAdapter:
         return None if line == "" else line.rstrip("\n")
 
     async def start(self) -> None:
-        self._out.print(f"memorybot — chatting as [bold]{self.identity.user}[/]. Type /help for commands, "
-                        "/quit to leave.")
+        self._out.print(
+            f"memorybot — chatting as [bold]{self.identity.user}[/]. Type /help for commands, /quit to leave."
+        )
         while True:
             line = await self._readline("you> ")
             if line is None or line.strip() in ("/quit", "/exit"):
@@ -50,7 +57,7 @@ class ConsoleAdapter:
         arg = arg.strip()
         if command == "/help":
             self._out.print(self._service.help_text(), markup=False)
-        elif command == "/memories" and arg == "export" or command == "/export":
+        elif (command == "/memories" and arg == "export") or command == "/export":
             self._out.print(await self._service.export(self.identity), markup=False)
         elif command == "/memories":
             await self._show_memories(arg or None)

@@ -53,8 +53,9 @@ async def test_a_link_is_tagged_from_its_title_and_description(linked: ChatServi
     assert interaction.metadata["tags"] == reply.tags
 
 
-async def test_avoiding_politics_changes_the_tags_of_a_political_article(linked: ChatService,
-                                                                         web: FakeWeb) -> None:
+async def test_avoiding_politics_changes_the_tags_of_a_political_article(
+    linked: ChatService, web: FakeWeb
+) -> None:
     url = web.url("/article")
     await linked.handle(IncomingMessage(ALICE, "I avoid politics"))
     await linked.drain()
@@ -66,8 +67,9 @@ async def test_avoiding_politics_changes_the_tags_of_a_political_article(linked:
     assert web.paths().count("/article") == 1  # the second share came from the cache
 
 
-async def test_a_link_that_fails_is_explained_and_the_text_still_tagged(linked: ChatService,
-                                                                          web: FakeWeb) -> None:
+async def test_a_link_that_fails_is_explained_and_the_text_still_tagged(
+    linked: ChatService, web: FakeWeb
+) -> None:
     reply = await linked.handle(IncomingMessage(ALICE, f"Rust compiler release notes {web.url('/missing')}"))
     assert reply.notices and "couldn't read that link" in reply.notices[0]
     assert reply.tags
@@ -81,11 +83,21 @@ async def test_private_addresses_are_refused_by_default(service: ChatService, we
 
 async def test_console_chat_tags_a_pasted_link(web: FakeWeb, tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "MEM0_DIR"}
-    env.update({"MEMORYBOT_DATA_DIR": str(tmp_path / "data"), "FETCH_ALLOW_PRIVATE": "true",
-                "LOG_LEVEL": "ERROR"})
+    env.update(
+        {"MEMORYBOT_DATA_DIR": str(tmp_path / "data"), "FETCH_ALLOW_PRIVATE": "true", "LOG_LEVEL": "ERROR"}
+    )
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "chat", "--user", "alice", env=env, cwd=tmp_path,
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "bot",
+        "chat",
+        "--user",
+        "alice",
+        env=env,
+        cwd=tmp_path,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     out, err = await asyncio.wait_for(proc.communicate(f"{web.url('/article')}\n/quit\n".encode()), 180)
     assert proc.returncode == 0, err.decode()

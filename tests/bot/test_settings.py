@@ -31,8 +31,9 @@ def test_env_example_as_is_starts_offline(monkeypatch: pytest.MonkeyPatch, tmp_p
     assert not settings.slack_enabled and not settings.discord_enabled
 
 
-def test_bad_settings_name_the_variable_and_hide_secrets(monkeypatch: pytest.MonkeyPatch,
-                                                         tmp_path: Path) -> None:
+def test_bad_settings_name_the_variable_and_hide_secrets(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("BOT_MODEL", "gpt4")
     monkeypatch.setenv("SLACK_PORT", "not-a-port")

@@ -15,7 +15,9 @@ def test_user_ids_have_the_documented_shape() -> None:
 
 
 def test_user_id_ignores_where_the_user_speaks() -> None:
-    a = ChatIdentity(platform="slack", user="U2", workspace="T1", channel="C1", thread="1.2", display_name="Al")
+    a = ChatIdentity(
+        platform="slack", user="U2", workspace="T1", channel="C1", thread="1.2", display_name="Al"
+    )
     b = ChatIdentity(platform="slack", user="U2", workspace="T1", channel="D9")
     assert user_id_for(a) == user_id_for(b)
 
@@ -23,7 +25,9 @@ def test_user_id_ignores_where_the_user_speaks() -> None:
 def test_sessions_are_per_conversation() -> None:
     base = ChatIdentity(platform="slack", user="U2", workspace="T1", channel="C1")
     threaded = ChatIdentity(platform="slack", user="U2", workspace="T1", channel="C1", thread="1.2")
-    other_user_same_thread = ChatIdentity(platform="slack", user="U3", workspace="T1", channel="C1", thread="1.2")
+    other_user_same_thread = ChatIdentity(
+        platform="slack", user="U3", workspace="T1", channel="C1", thread="1.2"
+    )
     assert session_id_for(base) != session_id_for(threaded)
     assert session_id_for(threaded) == session_id_for(other_user_same_thread)
 

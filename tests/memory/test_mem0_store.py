@@ -15,8 +15,12 @@ BOB = "console:bob"
 
 
 async def test_add_get_update_delete(store: Mem0Store) -> None:
-    record = await store.add(ALICE, "Prefers lowercase tags", category="preference",
-                             metadata={"platform": "console", "channel": "c1"})
+    record = await store.add(
+        ALICE,
+        "Prefers lowercase tags",
+        category="preference",
+        metadata={"platform": "console", "channel": "c1"},
+    )
     assert record.text == "Prefers lowercase tags"
     assert record.category == "preference"
     assert record.metadata["platform"] == "console"
@@ -85,9 +89,14 @@ async def test_delete_all_removes_only_that_user_and_their_history(store: Mem0St
     assert (await store.list(ALICE)).total == 0
     assert [r.text for r in (await store.list(BOB)).items] == ["Bob stays"]
     db = store._mem0.db.db_path  # Mem0's history database
-    rows = sqlite3.connect(db).execute(
-        "SELECT COUNT(*) FROM history WHERE old_memory LIKE '%Alice marker%' OR new_memory LIKE '%Alice marker%'"
-    ).fetchone()[0]
+    rows = (
+        sqlite3.connect(db)
+        .execute(
+            "SELECT COUNT(*) FROM history "
+            "WHERE old_memory LIKE '%Alice marker%' OR new_memory LIKE '%Alice marker%'"
+        )
+        .fetchone()[0]
+    )
     assert rows == 0
 
 

@@ -49,8 +49,13 @@ def _env() -> dict[str, str]:
 
 def test_update_survives_sigkill_after_reply_and_lands_exactly_once(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    proc = subprocess.Popen([sys.executable, "-c", CRASH_SCRIPT, str(data)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=_env())
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CRASH_SCRIPT, str(data)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(),
+    )
     assert proc.stdout is not None
     line = proc.stdout.readline()
     assert line.startswith("replied:"), proc.stderr.read() if proc.stderr else line
@@ -58,9 +63,13 @@ def test_update_survives_sigkill_after_reply_and_lands_exactly_once(tmp_path: Pa
     proc.wait(timeout=30)
 
     for _ in range(2):  # the first restart replays; the second must not add it again
-        done = subprocess.run([sys.executable, "-m", "bot", "memories", "--user", "alice", "--json"],
-                              capture_output=True, text=True, timeout=120,
-                              env={**_env(), "MEMORYBOT_DATA_DIR": str(data)})
+        done = subprocess.run(
+            [sys.executable, "-m", "bot", "memories", "--user", "alice", "--json"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**_env(), "MEMORYBOT_DATA_DIR": str(data)},
+        )
         assert done.returncode == 0, done.stderr
         texts = [m["text"] for m in json.loads(done.stdout)["memories"]]
         assert len([t for t in texts if "zebra" in t.lower()]) == 1, texts
@@ -77,7 +86,9 @@ async def test_store_down_gives_a_reply_without_memory_and_the_update_waits(tmp_
         away = settings.data_dir / "edge-away"
         store_dir.rename(away)
         store_dir.write_text("not a store any more")
-        reply = await service.handle(IncomingMessage(ALICE, "I like rust-while-down content", message_id="m1"))
+        reply = await service.handle(
+            IncomingMessage(ALICE, "I like rust-while-down content", message_id="m1")
+        )
         assert messages.MEMORY_UNAVAILABLE in reply.notices
         assert reply.text
         assert service.queue.pending_count() == 1
@@ -91,9 +102,13 @@ async def test_store_down_gives_a_reply_without_memory_and_the_update_waits(tmp_
 
 async def test_model_failure_gives_a_friendly_reply_and_keeps_the_memory(tmp_path: Path) -> None:
     # A real OpenAI-compatible client pointed at a closed port: the model is "down".
-    settings = make_settings(tmp_path / "data", bot_model="openai:gpt-4o-mini",
-                             bot_model_base_url="http://127.0.0.1:9/v1", bot_model_api_key="unused",
-                             bot_model_timeout_s=10)
+    settings = make_settings(
+        tmp_path / "data",
+        bot_model="openai:gpt-4o-mini",
+        bot_model_base_url="http://127.0.0.1:9/v1",
+        bot_model_api_key="unused",
+        bot_model_timeout_s=10,
+    )
     async with build_service(settings) as service:
         reply = await service.handle(IncomingMessage(ALICE, "I avoid politics", message_id="m1"))
         assert reply.text == messages.MODEL_FAILED

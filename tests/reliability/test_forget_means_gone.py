@@ -24,11 +24,13 @@ async def test_forget_all_leaves_no_trace_on_disk(tmp_path: Path) -> None:
     alice = ChatIdentity(platform="console", user="alice", channel="c1")
     bob = ChatIdentity(platform="console", user="bob", channel="c1")
     async with build_service(make_settings(data)) as service:
-        for i, text in enumerate([
-            f"I like {MARKER} content",
-            f"My name is {MARKER.title()}",
-            f"Here is an article about {MARKER} breeding habits and {MARKER} conservation in Australia",
-        ]):
+        for i, text in enumerate(
+            [
+                f"I like {MARKER} content",
+                f"My name is {MARKER.title()}",
+                f"Here is an article about {MARKER} breeding habits and {MARKER} conservation in Australia",
+            ]
+        ):
             await service.handle(IncomingMessage(alice, text, message_id=f"a{i}"))
         await service.handle(IncomingMessage(bob, "I like wombat content", message_id="b1"))
         await service.drain()
