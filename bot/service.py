@@ -175,14 +175,16 @@ class ChatService:
     async def _recall(self, user_id: str, run_id: str, text: str) -> tuple[list[MemoryRecord], bool]:
         """Preferences always (they shape every tag), then what is relevant to this message."""
         try:
-            preferences = await self.store.all(user_id, category="preference")
-            relevant = await self.store.search(
-                user_id,
-                text,
-                top_k=self.settings.memory_top_k,
-                threshold=self.settings.memory_threshold or None,
+            preferences, relevant, in_session = await asyncio.gather(
+                self.store.all(user_id, category="preference"),
+                self.store.search(
+                    user_id,
+                    text,
+                    top_k=self.settings.memory_top_k,
+                    threshold=self.settings.memory_threshold or None,
+                ),
+                self.store.search(user_id, text, run_id=run_id, top_k=3),
             )
-            in_session = await self.store.search(user_id, text, run_id=run_id, top_k=3)
         except MemoryUnavailable:
             return [], False
         seen: set[str] = set()

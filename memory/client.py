@@ -78,6 +78,9 @@ def _build_llm(settings: Settings) -> Any:
         config[f"{provider}_base_url" if provider != "vllm" else "vllm_base_url"] = (
             settings.bot_model_base_url
         )
+        if settings.bot_model_api_key and provider != "ollama":
+            # The same server as the tagging model, so the same key (Mem0 would otherwise want OPENAI_API_KEY).
+            config["api_key"] = settings.bot_model_api_key.get_secret_value()
     return LlmFactory.create(provider, config)
 
 
@@ -113,4 +116,8 @@ def build_mem0(settings: Settings) -> Any:
     memory = _InjectedMemory(config, _build_embedder(settings), store, _build_llm(settings))
     # Deleted memories must not linger in free pages of the history database ("forget means gone").
     memory.db.connection.execute("PRAGMA secure_delete=ON")
+    # Mem0 commits every history row; in WAL mode with NORMAL sync that is durable across a process crash
+    # without an fsync per memory.
+    memory.db.connection.execute("PRAGMA journal_mode=WAL")
+    memory.db.connection.execute("PRAGMA synchronous=NORMAL")
     return memory

@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -74,7 +75,9 @@ class Mem0Store:
     def __init__(self, mem0: Any, *, embed_query: Callable[[str], list[float]] | None = None) -> None:
         self._mem0 = mem0
         self._store = mem0.vector_store
-        self._embed_query = embed_query or (lambda text: mem0.embedding_model.embed(text, "search"))
+        self._embed_query_uncached = embed_query or (lambda text: mem0.embedding_model.embed(text, "search"))
+        self._query_cache: OrderedDict[str, list[float]] = OrderedDict()
+        self._query_cache_lock = threading.Lock()
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._db_lock = asyncio.Lock()
 
@@ -106,6 +109,19 @@ class Mem0Store:
         if run_id:
             filters["run_id"] = run_id
         return filters
+
+    def _embed_query(self, text: str) -> list[float]:
+        """Query vectors, with a small LRU: one reply searches the same text at user and session level."""
+        with self._query_cache_lock:
+            if text in self._query_cache:
+                self._query_cache.move_to_end(text)
+                return self._query_cache[text]
+        vector = self._embed_query_uncached(text)
+        with self._query_cache_lock:
+            self._query_cache[text] = vector
+            if len(self._query_cache) > 512:
+                self._query_cache.popitem(last=False)
+        return vector
 
     def _search_sync(
         self, user_id: str, query: str, run_id: str | None, top_k: int, threshold: float | None
