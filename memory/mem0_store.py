@@ -78,6 +78,11 @@ class Mem0Store:
         self._embed_query_uncached = embed_query or (lambda text: mem0.embedding_model.embed(text, "search"))
         self._query_cache: OrderedDict[str, list[float]] = OrderedDict()
         self._query_cache_lock = threading.Lock()
+        # qdrant-client's local mode is not thread-safe (IndexError in its payload filters when threads mix
+        # writes and reads), so calls into it take turns; Edge and Qdrant servers run calls concurrently.
+        self._serial: threading.Lock | None = (
+            threading.Lock() if getattr(self._store, "is_local", False) else None
+        )
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._db_lock = asyncio.Lock()
 
@@ -89,9 +94,15 @@ class Mem0Store:
         """Held around a user's read-modify-write sequences (supersede); other users proceed in parallel."""
         return self._locks[user_id]
 
+    def _call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        if self._serial is None:
+            return fn(*args, **kwargs)
+        with self._serial:
+            return fn(*args, **kwargs)
+
     async def _run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         try:
-            return await asyncio.to_thread(fn, *args, **kwargs)
+            return await asyncio.to_thread(self._call, fn, *args, **kwargs)
         except MemoryUnavailable:
             raise
         except (ValueError, KeyError):
