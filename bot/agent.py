@@ -144,6 +144,11 @@ def instructions_for(ctx: RunContext[TagDeps]) -> str:
         if who
         else f"The person speaking is on {deps.identity.platform}."
     )
+    if deps.guidance:
+        lines = "\n".join(f"- {neutralize_tags(' '.join(g.text.split()))}" for g in deps.guidance)
+        parts.append(
+            f"Guidance from the bot's operator, for everyone (the person's own memory overrides it):\n{lines}"
+        )
     parts.append(wrap(USER_MEMORY, _memory_lines(deps.memories_oldest_first())))
     for link in deps.links:
         body = link.text_for_tagging[:SHARED_CONTENT_CHARS]
@@ -181,7 +186,7 @@ def _check_output(ctx: RunContext[TagDeps], output: TagResult) -> TagResult:
     if tags:
         # The message's own wishes ("use uppercase tags: <text>") are the newest word, as offline.
         stated = [f.text for f in extract_facts(ctx.prompt)] if isinstance(ctx.prompt, str) else []
-        prefs = Preferences.from_memories([*(m.text for m in deps.memories_oldest_first()), *stated])
+        prefs = Preferences.from_memories([*deps.preference_texts(), *stated])
         shaped = shape_tags(tags, prefs, deps.similar)
         if shaped.tags != tags:
             log.debug("tags reshaped by preferences", extra={"dropped": len(tags) - len(shaped.tags)})

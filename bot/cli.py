@@ -268,6 +268,55 @@ def migrate(
     )
 
 
+guidance_app = typer.Typer(help="Bot-wide guidance (agent-level memory) that shapes everyone's tags.")
+app.add_typer(guidance_app, name="guidance")
+
+
+@guidance_app.command("list")
+def guidance_list() -> None:
+    """Show the guidance, oldest first."""
+
+    async def go(settings: Settings) -> list[Any]:
+        from bot.app import build_service
+
+        async with build_service(settings) as service:
+            return await service.store.heuristics()
+
+    for record in _run(go):
+        out.print(f"{record.id}  {record.text}", markup=False)
+
+
+@guidance_app.command("add")
+def guidance_add(text: Annotated[str, typer.Argument(help='e.g. "Prefers singular tags"')]) -> None:
+    """Add guidance; a person's own stated preferences still override it."""
+
+    async def go(settings: Settings) -> Any:
+        from bot.app import build_service
+
+        async with build_service(settings) as service:
+            return await service.add_guidance(text)
+
+    out.print(f"Added {_run(go).id}", markup=False)
+
+
+@guidance_app.command("remove")
+def guidance_remove(
+    memory_id: Annotated[str, typer.Argument(help="The id shown by `guidance list`.")],
+) -> None:
+    """Remove one piece of guidance."""
+
+    async def go(settings: Settings) -> bool:
+        from bot.app import build_service
+
+        async with build_service(settings) as service:
+            return await service.remove_guidance(memory_id)
+
+    if not _run(go):
+        err.print(f"No guidance with id {memory_id}.")
+        raise typer.Exit(1)
+    out.print("Removed.")
+
+
 @app.command()
 def compact() -> None:
     """Physically remove deleted memories from the store and Mem0's history (with the bot stopped)."""

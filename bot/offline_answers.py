@@ -77,7 +77,7 @@ def _tag(text: str, deps: TagDeps) -> TagResult:
         if deps.notices or deps.links:
             return TagResult(reply="I couldn't read anything to tag there. Paste the text and I'll tag it.")
         return TagResult(reply="Send me some text or a link to tag.")
-    memory_texts = [m.text for m in deps.memories_oldest_first()]
+    memory_texts = deps.preference_texts()
     # What this very message says about the person counts already: it is the newest word.
     prefs = Preferences.from_memories([*memory_texts, *(f.text for f in extract_facts(text))])
     shaped = shape_tags(candidates(content), prefs, deps.similar)

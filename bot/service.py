@@ -12,6 +12,7 @@ import asyncio
 import json
 import logging
 import math
+import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 
 _PREFERENCES_IN_CONTEXT = 20
 _SETTLE_TIMEOUT_S = 3.0
+_GUIDANCE_TTL_S = 10.0
 
 
 class TaggingAgent(Protocol):
@@ -71,6 +73,7 @@ class ChatService:
         self._progress = asyncio.Condition()
         self._worker: asyncio.Task[None] | None = None
         self._closing = False
+        self._guidance_cache: tuple[float, list[MemoryRecord]] | None = None
 
     @property
     def agent(self) -> TaggingAgent:
@@ -136,6 +139,7 @@ class ChatService:
                 identity=identity,
                 user_id=user_id,
                 memories=memories,
+                guidance=await self._guidance() if memory_ok else [],
                 links=[_link_context(info) for info in links],
                 notices=list(notices),
                 similarity=self._similarity,
@@ -150,6 +154,16 @@ class ChatService:
         by_id = {m.id: m.text for m in memories}
         used = [by_id[i] for i in result.memories_used if i in by_id]
         return Reply(result.reply, tags=list(result.tags), memories_used=used, notices=notices)
+
+    async def _guidance(self) -> list[MemoryRecord]:
+        """The operator's agent-level guidance, re-read at most every few seconds (it rarely changes)."""
+        now = time.monotonic()
+        if self._guidance_cache is None or now - self._guidance_cache[0] > _GUIDANCE_TTL_S:
+            try:
+                self._guidance_cache = (now, await self.store.heuristics())
+            except MemoryUnavailable:
+                return []
+        return list(self._guidance_cache[1])
 
     async def _settle(self, user_id: str) -> None:
         """Let this user's previous message finish updating memory first (bounded wait).
@@ -319,6 +333,17 @@ class ChatService:
     async def export(self, identity: ChatIdentity) -> str:
         document = await self.store.export(user_id_for(identity))
         return json.dumps(document, ensure_ascii=False, indent=2)
+
+    async def add_guidance(self, text: str) -> MemoryRecord:
+        """Operator only (CLI): bot-wide guidance, effective for the next message."""
+        record = await self.store.add_heuristic(text)
+        self._guidance_cache = None
+        return record
+
+    async def remove_guidance(self, memory_id: str) -> bool:
+        removed = await self.store.delete_heuristic(memory_id)
+        self._guidance_cache = None
+        return removed
 
     def help_text(self) -> str:
         return messages.HELP

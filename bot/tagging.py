@@ -44,6 +44,9 @@ class TagDeps:
     memories: Sequence[MemoryRecord] = ()
     """Only the speaker's memories; whatever the model says, nothing else can reach it."""
     links: Sequence[LinkContext] = ()
+    guidance: Sequence[MemoryRecord] = ()
+    """Agent-level memories: the operator's bot-wide defaults ("prefer singular tags"). Read before the
+    speaker's own memories, so anything the person said overrides them; never shown as "about you"."""
     notices: Sequence[str] = ()
     """Remarks from the service (link not fetched, memory unavailable) the reply may acknowledge."""
     similarity: Similarity | None = None
@@ -76,6 +79,10 @@ class TagDeps:
             return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
 
         return sorted(self.memories, key=when)
+
+    def preference_texts(self) -> list[str]:
+        """Texts that shape tags, oldest word first: the operator's guidance, then the speaker's memories."""
+        return [*(g.text for g in self.guidance), *(m.text for m in self.memories_oldest_first())]
 
 
 class TagResult(BaseModel):

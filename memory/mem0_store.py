@@ -17,6 +17,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from memory.ids import AGENT_ID
 from memory.store import MemoryUnavailable
 from memory.types import CATEGORIES, Category, MemoryPage, MemoryRecord
 
@@ -322,6 +323,49 @@ class Mem0Store:
             "count": len(records),
             "memories": [r.to_json() for r in records],
         }
+
+    # ---- agent level: the operator's bot-wide guidance ------------------------------------------
+    # Stored with `agent_id` and no `user_id`, written only by the operator (CLI), never derived from what a
+    # user says: so nothing of one user can reach another through them.
+
+    def _heuristics_sync(self) -> Records:
+        listed = self._store.list(filters={"agent_id": AGENT_ID}, top_k=_LIST_CAP)
+        rows = listed[0] if listed and isinstance(listed[0], list) else listed
+        found = [
+            record_from_payload(r.id, r.payload or {})
+            for r in rows or []
+            if (r.payload or {}).get("agent_id") == AGENT_ID and not (r.payload or {}).get("user_id")
+        ]
+        epoch = datetime.min.replace(tzinfo=UTC)
+        return sorted(found, key=lambda r: (r.created_at or epoch, r.id))
+
+    async def heuristics(self) -> Records:
+        """The operator's guidance, oldest first."""
+        return await self._run(self._heuristics_sync)
+
+    def _add_heuristic_sync(self, text: str) -> MemoryRecord:
+        meta = {"category": "heuristic", "created_at": datetime.now(UTC).isoformat()}
+        result = self._mem0.add(
+            [{"role": "user", "content": text}], agent_id=AGENT_ID, metadata=meta, infer=False
+        )
+        memory_id = result["results"][0]["id"]
+        point = self._store.get(vector_id=memory_id)
+        return record_from_payload(memory_id, point.payload if point else {"data": text})
+
+    async def add_heuristic(self, text: str) -> MemoryRecord:
+        if not text.strip():
+            raise ValueError("guidance needs some text")
+        return await self._run(self._add_heuristic_sync, text.strip())
+
+    def _delete_heuristic_sync(self, memory_id: str) -> bool:
+        if memory_id not in {r.id for r in self._heuristics_sync()}:
+            return False
+        self._mem0.delete(memory_id)
+        self._purge_history_sync([memory_id], None)
+        return True
+
+    async def delete_heuristic(self, memory_id: str) -> bool:
+        return await self._run(self._delete_heuristic_sync, memory_id.strip())
 
     def _compact_sync(self) -> None:
         db = self._mem0.db
