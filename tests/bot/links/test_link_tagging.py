@@ -23,14 +23,6 @@ POLITICAL = ("polit", "parliament", "elect", "opposition", "vote")
 
 
 @pytest.fixture
-async def web() -> AsyncIterator[FakeWeb]:
-    server = FakeWeb()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
 def link_settings(data_dir: Path) -> Settings:
     return make_settings(data_dir, fetch_allow_private=True, fetch_timeout_s=3.0)
 
