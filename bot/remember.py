@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from bot.judge import replaced_by
 from memory.extract import extract_facts, interaction_text, parse_memory
 from memory.mem0_store import Mem0Store
 from memory.types import MemoryRecord
@@ -47,6 +48,11 @@ async def apply_update(
             old_key = _key_of(old)
             if old_key and any(nk[0] == old_key[0] and nk[1] != old_key[1] for nk in new_keys):
                 await store.delete(user_id, old.id)
+        for record in facts_from_llm:
+            if _key_of(record) is None:  # beyond the rules: the memory LLM judges what it replaces
+                for old in await replaced_by(store, user_id, record, existing):
+                    if await store.delete(user_id, old.id):
+                        log.info("memory superseded by judgement")
     else:
         for fact in extract_facts(text):
             same_key = [r for r in existing if fact.key and (k := _key_of(r)) and k[0] == fact.key]

@@ -79,7 +79,7 @@ def _build_llm(settings: Settings) -> Any:
             settings.bot_model_base_url
         )
         if settings.bot_model_api_key and provider != "ollama":
-            # The same server as the tagging model, so the same key (Mem0 would otherwise want OPENAI_API_KEY).
+            # The tagging model's server, so its key too (Mem0 would otherwise want OPENAI_API_KEY).
             config["api_key"] = settings.bot_model_api_key.get_secret_value()
     return LlmFactory.create(provider, config)
 
