@@ -105,7 +105,7 @@ async def replaced_by(
 
 def _memory_llm(store: Mem0Store) -> Any:
     # The same LLM Mem0 extracts with; Mem0Store keeps its Mem0 instance private.
-    return store._mem0.llm
+    return store.llm
 
 
 def _parse_ids(answer: Any) -> list[str]:

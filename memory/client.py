@@ -81,7 +81,12 @@ def _build_llm(settings: Settings) -> Any:
         if settings.bot_model_api_key and provider != "ollama":
             # The tagging model's server, so its key too (Mem0 would otherwise want OPENAI_API_KEY).
             config["api_key"] = settings.bot_model_api_key.get_secret_value()
-    return LlmFactory.create(provider, config)
+    llm = LlmFactory.create(provider, config)
+    client = getattr(llm, "client", None)
+    if client is not None and hasattr(client, "with_options"):
+        # The OpenAI SDK waits 600 s by default; a hung memory LLM would hold the user's lock that long.
+        llm.client = client.with_options(timeout=settings.bot_model_timeout_s, max_retries=1)
+    return llm
 
 
 def build_mem0(settings: Settings) -> Any:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from memory.extract import parse_memory
 from memory.ids import AGENT_ID
 from memory.store import MemoryUnavailable
 from memory.types import CATEGORIES, Category, MemoryPage, MemoryRecord
@@ -90,6 +91,11 @@ class Mem0Store:
     @property
     def vector_store(self) -> Any:
         return self._store
+
+    @property
+    def llm(self) -> Any:
+        """Mem0's memory LLM (an offline stand-in when none is configured)."""
+        return self._mem0.llm
 
     def user_lock(self, user_id: str) -> asyncio.Lock:
         """Held around a user's read-modify-write sequences (supersede); other users proceed in parallel."""
@@ -250,8 +256,16 @@ class Mem0Store:
         records = []
         for item in result.get("results", []):
             point = self._store.get(vector_id=item["id"])
-            if point is not None:
-                records.append(record_from_payload(point.id, point.payload or {}))
+            if point is None:
+                continue
+            payload = dict(point.payload or {})
+            # The LLM's memories carry no category: read one (and the supersede key) from the text, so that a
+            # preference stated to an LLM-backed bot is recalled with every message like an offline one.
+            fact = parse_memory(str(payload.get("data", "")))
+            if fact is not None:
+                payload.update(category=fact.category, pref_key=fact.key, pref_value=fact.value)
+                self._store.update(vector_id=point.id, payload=payload)
+            records.append(record_from_payload(point.id, payload))
         return records
 
     async def add_inferred(
