@@ -23,7 +23,7 @@ from bot.agent import TagDeps, TagResult
 from bot.confirm import ConfirmTokens
 from bot.ratelimit import RateLimiter
 from bot.settings import Settings
-from bot.text import clean_input
+from bot.text import RECALL_QUERY_CHARS, clean_input, is_blank
 from bot.types import ChatIdentity, IncomingMessage, Reply
 from bot.update_queue import Job, UpdateQueue
 from memory.ids import session_id_for, user_id_for
@@ -121,7 +121,7 @@ class ChatService:
         user_id = user_id_for(identity)
         run_id = session_id_for(identity)
         cleaned = clean_input(message.text, max_chars=self.settings.max_message_chars)
-        if not cleaned.text:
+        if is_blank(cleaned.text):
             return Reply(messages.EMPTY_MESSAGE)
         wait = self._limiter.check(user_id)
         if wait:
@@ -188,6 +188,7 @@ class ChatService:
 
     async def _recall(self, user_id: str, run_id: str, text: str) -> tuple[list[MemoryRecord], bool]:
         """Preferences always (they shape every tag), then what is relevant to this message."""
+        text = text[:RECALL_QUERY_CHARS]
         try:
             preferences, relevant, in_session = await asyncio.gather(
                 self.store.all(user_id, category="preference"),

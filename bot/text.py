@@ -31,3 +31,12 @@ def clean_input(raw: str, *, max_chars: int) -> CleanText:
         space = cut.rfind(" ", max_chars - 200)
         return CleanText(cut[:space] if space > 0 else cut, True)
     return CleanText(text, False)
+
+
+def is_blank(text: str) -> bool:
+    """Nothing a person could read: only spaces and format characters (such as lone joiners)."""
+    return all(ch.isspace() or unicodedata.category(ch) in ("Cf", "Cc", "Zs", "Zl", "Zp") for ch in text)
+
+
+RECALL_QUERY_CHARS = 1500
+"""e5-small reads 512 tokens; embedding more costs seconds and adds nothing to finding memories."""

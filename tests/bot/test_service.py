@@ -120,7 +120,7 @@ async def test_export_is_the_callers_json(service: ChatService) -> None:
 
 
 async def test_empty_and_whitespace_messages_get_a_friendly_answer(service: ChatService) -> None:
-    for text in ["", "   ", "\n\t", "\x00\u200b"]:
+    for text in ["", "   ", "\n\t", "\x00\u200b", "\u200d\u200c"]:
         reply = await service.handle(IncomingMessage(who("alice"), text))
         assert reply.text == messages.EMPTY_MESSAGE
     await service.drain()

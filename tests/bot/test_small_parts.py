@@ -6,7 +6,7 @@ from pathlib import Path
 
 from bot.confirm import ConfirmTokens, load_or_create_secret
 from bot.ratelimit import RateLimiter
-from bot.text import clean_input
+from bot.text import clean_input, is_blank
 
 
 def test_clean_input_removes_invisible_and_control_characters() -> None:
@@ -49,3 +49,8 @@ def test_confirm_tokens_bind_user_and_expire(tmp_path: Path) -> None:
     # the secret persists, so tokens stay valid across a restart
     again = ConfirmTokens(load_or_create_secret(tmp_path), ttl_s=60)
     assert again.verify("slack:T1:U1", token, now=1010)
+
+
+def test_is_blank_sees_through_format_characters() -> None:
+    assert is_blank("") and is_blank(" \t\n") and is_blank("\u200c\u200d\u200d")
+    assert not is_blank("a") and not is_blank("👩\u200d💻") and not is_blank("שלום")
