@@ -18,6 +18,7 @@ from pydantic_ai.providers import Provider, infer_provider, infer_provider_class
 from pydantic_ai.settings import ModelSettings
 
 from bot.errors import SettingsError
+from bot.keyphrases import MAX_TAG_CHARS
 from bot.offline_model import DepsChannel, offline_model
 from bot.settings import Settings
 from bot.tag_policy import shape_tags
@@ -42,7 +43,6 @@ log = logging.getLogger(__name__)
 USER_MEMORY = register_tag("user_memory")
 SHARED_CONTENT = register_tag("shared_content")
 
-MAX_TAG_CHARS = 40
 SHARED_CONTENT_CHARS = 6000
 
 RULES = """\

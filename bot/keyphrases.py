@@ -21,6 +21,8 @@ import yake
 
 from bot.topics import words
 
+MAX_TAG_CHARS = 40
+
 MAX_CANDIDATES = 12
 
 # Words YAKE ranks high that never make a useful tag on their own.
@@ -75,7 +77,10 @@ def candidates(text: str, *, limit: int = MAX_CANDIDATES) -> list[str]:
         for tag_words in _tag_words(phrase, stats):
             if any(any(_same(w, s) for s in seen_words) for w in tag_words):
                 continue
-            chosen.append("-".join(tag_words))
+            tag = "-".join(tag_words)
+            if len(tag) > MAX_TAG_CHARS:  # one endless "word" is not a tag
+                continue
+            chosen.append(tag)
             seen_words.extend(tag_words)
             if len(chosen) >= limit:
                 return chosen

@@ -18,6 +18,7 @@ FORGET_ALL_REFUSED = (
     "That confirmation isn't valid any more (it expired, or it was made for someone else). "
     "Ask again with /forget all."
 )
+BUSY = "I'm answering a lot of messages right now. Please try again in a few seconds."
 NO_MEMORIES = "I don't remember anything about you yet."
 
 

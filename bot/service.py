@@ -67,6 +67,7 @@ class ChatService:
         self._similarity = similarity
         self._limiter = RateLimiter(settings.rate_limit_per_minute)
         self._slots = asyncio.Semaphore(settings.max_concurrency)
+        self._waiting = 0
         self._inflight: set[str] = set()
         self._inflight_users: Counter[str] = Counter()
         self._wake = asyncio.Event()
@@ -79,6 +80,11 @@ class ChatService:
     def agent(self) -> TaggingAgent:
         """The tagging agent; tests and benchmarks swap its model with pydantic-ai's `agent.override(...)`."""
         return self._agent
+
+    @property
+    def waiting(self) -> int:
+        """Messages waiting for a processing slot right now (load indicator; bounded by MAX_PENDING)."""
+        return self._waiting
 
     # ---- lifecycle -----------------------------------------------------------------------------
 
@@ -128,7 +134,16 @@ class ChatService:
             return Reply(messages.rate_limited(math.ceil(wait)))
         notices = [messages.truncated(self.settings.max_message_chars)] if cleaned.truncated else []
 
-        async with self._slots:
+        if self._waiting >= self.settings.max_pending:
+            # Shed load early rather than queue without bound; what the message says is still remembered.
+            await self._enqueue(message, user_id, run_id, cleaned.text, None, title=None, url=None)
+            return Reply(messages.BUSY)
+        self._waiting += 1
+        try:
+            await self._slots.acquire()
+        finally:
+            self._waiting -= 1
+        try:
             await self._settle(user_id)
             memories, memory_ok = await self._recall(user_id, run_id, cleaned.text)
             if not memory_ok:
@@ -145,6 +160,8 @@ class ChatService:
                 similarity=self._similarity,
             )
             result = await self._run_agent(cleaned.text, deps)
+        finally:
+            self._slots.release()
 
         title = links[0].title if links else None
         url = links[0].url if links else None

@@ -58,6 +58,7 @@ class Settings(BaseSettings):
     max_message_chars: int = Field(default=4000, ge=100)
     rate_limit_per_minute: int = Field(default=20, ge=1)
     max_concurrency: int = Field(default=16, ge=1)
+    max_pending: int = Field(default=512, ge=1)
 
     # --- link fetching -------------------------------------------------------------------------
     fetch_allow_private: bool = False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -21,7 +22,9 @@ class CleanText:
 def clean_input(raw: str, *, max_chars: int) -> CleanText:
     """NFC-normalise, drop control and invisible characters, collapse blank-line runs, cap the length."""
     text = unicodedata.normalize("NFC", raw).translate(_INVISIBLE)
-    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+    # Control characters (NUL among them) become spaces: deleting them would glue the words around them.
+    text = "".join(ch if ch in "\n\t" or unicodedata.category(ch) != "Cc" else " " for ch in text)
+    text = re.sub(r"[ \t]{2,}", " ", text)
     text = "\n".join(line.rstrip() for line in text.strip().splitlines())
     while "\n\n\n" in text:
         text = text.replace("\n\n\n", "\n\n")

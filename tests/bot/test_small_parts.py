@@ -11,7 +11,7 @@ from bot.text import clean_input, is_blank
 
 def test_clean_input_removes_invisible_and_control_characters() -> None:
     cleaned = clean_input("a\x00b\u200bc\u202e d\x07\n\n\n\ne", max_chars=100)
-    assert cleaned.text == "abc d\n\ne"
+    assert cleaned.text == "a bc d\n\ne"
     assert not cleaned.truncated
 
 
