@@ -138,3 +138,20 @@ def test_migrate_copies_every_memory_to_another_store(tmp_path: Path) -> None:
         assert moved.returncode == 0, moved.stderr
         after = json.loads(moved.stdout)
         assert after["memories"] == document["memories"]
+
+
+def test_queue_shows_parked_updates_and_retries_them(tmp_path: Path) -> None:
+    from bot.update_queue import UpdateQueue
+
+    data = tmp_path / "data"
+    queue = UpdateQueue(data / "updates.db", max_attempts=1)
+    queue.enqueue("slack:m-poison", "slack:T1:U1", {"text": "x"})
+    assert queue.failed("slack:m-poison", "ValueError: cannot parse") is True
+    queue.close()
+    shown = memorybot(data, "queue")
+    assert shown.returncode == 0, shown.stderr
+    assert "parked: 1" in shown.stdout
+    assert "slack:m-poison" in shown.stdout and "ValueError: cannot parse" in shown.stdout
+    retried = memorybot(data, "queue", "retry")
+    assert "requeued 1" in retried.stdout
+    assert "pending: 1  parked: 0" in memorybot(data, "queue").stdout
