@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 
 ChatPath = Literal["slack-http", "chat-service"]
 _TEAM = "TBENCH"
-_POLL_S = 0.005
+_POLL_S = 0.02
 _REPLY_TIMEOUT_S = 120.0
 _RATE_LIMIT = 1_000_000
 """Per-user rate limit for the run: the default (20 a minute) would answer most benchmark messages with
