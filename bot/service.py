@@ -14,7 +14,7 @@ import logging
 import math
 import time
 import uuid
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
@@ -69,7 +69,9 @@ class ChatService:
         self._slots = asyncio.Semaphore(settings.max_concurrency)
         self._waiting = 0
         self._inflight: set[str] = set()
-        self._inflight_users: Counter[str] = Counter()
+        # Updates this process queued and has not applied yet, per user: what `_settle` waits for. Kept in
+        # memory so that a finished update wakes only a cheap check, not a database query per waiting user.
+        self._unsettled: defaultdict[str, set[str]] = defaultdict(set)
         self._wake = asyncio.Event()
         self._progress = asyncio.Condition()
         self._worker: asyncio.Task[None] | None = None
@@ -134,6 +136,7 @@ class ChatService:
             return Reply(messages.rate_limited(math.ceil(wait)))
         notices = [messages.truncated(self.settings.max_message_chars)] if cleaned.truncated else []
 
+        await self._settle(user_id)  # before taking a slot: waiting on one's own update must not block others
         if self._waiting >= self.settings.max_pending:
             # Shed load early rather than queue without bound; what the message says is still remembered.
             await self._enqueue(message, user_id, run_id, cleaned.text, None, title=None, url=None)
@@ -144,7 +147,6 @@ class ChatService:
         finally:
             self._waiting -= 1
         try:
-            await self._settle(user_id)
             memories, memory_ok = await self._recall(user_id, run_id, cleaned.text)
             if not memory_ok:
                 notices.append(messages.MEMORY_UNAVAILABLE)
@@ -192,10 +194,7 @@ class ChatService:
 
         async def settled() -> None:
             async with self._progress:
-                while self._inflight_users[user_id] or await asyncio.to_thread(
-                    self.queue.has_due_for, user_id
-                ):
-                    self._wake.set()
+                while self._unsettled.get(user_id):
                     await self._progress.wait()
 
         try:
@@ -268,6 +267,7 @@ class ChatService:
             "infer": bool(self.settings.memory_llm),
         }
         if await asyncio.to_thread(self.queue.enqueue, key, user_id, payload):
+            self._unsettled[user_id].add(key)
             self._wake.set()
 
     # ---- the background update worker ----------------------------------------------------------
@@ -278,7 +278,6 @@ class ChatService:
         tasks: set[asyncio.Task[None]] = set()
 
         async def apply(job: Job) -> None:
-            self._inflight_users[job.user_id] += 1
             try:
                 async with self.store.user_lock(job.user_id):
                     if not await asyncio.to_thread(self.queue.is_pending, job.key):
@@ -290,9 +289,11 @@ class ChatService:
                 log.warning("memory update failed", extra={"parked": parked, "error": type(exc).__name__})
             finally:
                 self._inflight.discard(job.key)
-                self._inflight_users[job.user_id] -= 1
-                if not self._inflight_users[job.user_id]:
-                    del self._inflight_users[job.user_id]
+                keys = self._unsettled.get(job.user_id)
+                if keys is not None:
+                    keys.discard(job.key)
+                    if not keys:
+                        del self._unsettled[job.user_id]
                 async with self._progress:
                     self._progress.notify_all()
 

