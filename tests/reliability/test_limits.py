@@ -11,6 +11,7 @@ from bot.app import build_service
 from bot.service import ChatService
 from bot.types import ChatIdentity, IncomingMessage
 from tests.conftest import make_settings
+from tests.fakes.web import FakeWeb
 
 
 async def until(condition: Callable[[], bool], deadline_s: float = 10.0) -> None:
@@ -45,17 +46,25 @@ async def test_a_stuck_update_for_one_user_does_not_hold_up_another(service: Cha
 
 
 async def test_beyond_the_waiting_bound_people_are_asked_to_retry_and_nothing_is_lost(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path / "data", max_concurrency=1, max_pending=1)
-    async with build_service(settings) as service:
-        async with service.store.user_lock("console:alice"):
-            # First message takes the only slot and waits (bounded) for alice's previous update...
-            await service.handle(IncomingMessage(ALICE, "I like rust content", message_id="a1"))
-            first = asyncio.create_task(service.handle(IncomingMessage(ALICE, "I like zig content")))
+    web = FakeWeb()
+    await web.start()
+    settings = make_settings(
+        tmp_path / "data", max_concurrency=1, max_pending=1, fetch_allow_private=True, fetch_timeout_s=30
+    )
+    try:
+        async with build_service(settings) as service:
+            # Alice's link stalls on the server, holding the only slot; Bob's first message waits for it.
+            first = asyncio.create_task(service.handle(IncomingMessage(ALICE, f"see {web.url('/slow')}")))
+            await until(lambda: "/slow" in web.paths())
             second = asyncio.create_task(service.handle(IncomingMessage(BOB, "python tips")))
             await until(lambda: service.waiting == 1)
             third = await service.handle(IncomingMessage(BOB, "I like go content", message_id="b2"))
             assert third.text == messages.BUSY
-            await asyncio.gather(first, second)
-        await service.drain()
-        bob = await service.list_memories(BOB)
-        assert any("go" in m.text.lower() for m in bob.items)
+            web.release.set()
+            replies = await asyncio.gather(first, second)
+            assert all(r.text != messages.BUSY for r in replies)
+            await service.drain()
+            bob = await service.list_memories(BOB)
+            assert any("go" in m.text.lower() for m in bob.items)
+    finally:
+        await web.stop()
