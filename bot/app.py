@@ -16,6 +16,9 @@ if TYPE_CHECKING:
 @asynccontextmanager
 async def build_service(settings: Settings) -> AsyncIterator[ChatService]:
     """An open `ChatService` whose update worker is running; closes everything on exit."""
+    from memory.client import configure_mem0_environment
+
+    configure_mem0_environment(settings.data_dir)  # before anything imports Mem0
     from bot.agent import build_agent
     from bot.confirm import ConfirmTokens, load_or_create_secret
     from bot.links import LinkReader

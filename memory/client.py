@@ -8,6 +8,7 @@ data directory; nothing goes to `~/.mem0` or `/tmp`.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,8 @@ def configure_mem0_environment(data_dir: Path) -> None:
     """Must run before `mem0` is imported: it reads these at import time."""
     data_dir.mkdir(parents=True, exist_ok=True)
     os.environ["MEM0_TELEMETRY"] = "False"
-    os.environ.setdefault("MEM0_DIR", str(data_dir / "mem0"))
+    if "mem0" not in sys.modules:  # once Mem0 is imported its directory is fixed
+        os.environ["MEM0_DIR"] = str(data_dir.resolve() / "mem0")
 
 
 def _build_embedder(settings: Settings) -> Any:

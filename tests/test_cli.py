@@ -72,6 +72,23 @@ def test_preferences_persist_across_processes_and_forget_all(tmp_path: Path) -> 
     assert json.loads(memorybot(data, "memories", "--user-id", "console:bob", "--json").stdout)["count"] >= 1
 
 
+def test_nothing_is_written_to_home_or_tmp(tmp_path: Path) -> None:
+    home, tmp = tmp_path / "home", tmp_path / "tmp"
+    home.mkdir()
+    tmp.mkdir()
+    done = memorybot(
+        tmp_path / "data",
+        "ask",
+        "--user",
+        "alice",
+        "I like rust content",
+        env={"HOME": str(home), "TMPDIR": str(tmp)},
+    )
+    assert done.returncode == 0, done.stderr
+    assert list(home.iterdir()) == [] and list(tmp.iterdir()) == []
+    assert (tmp_path / "data" / "history.db").exists()
+
+
 def test_console_chat_end_to_end(tmp_path: Path) -> None:
     data = tmp_path / "data"
     script = (
