@@ -133,7 +133,7 @@ class SharedShard:
                 os.close(self._lock_fd)
                 if _REGISTRY.get(self.directory) is self:
                     del _REGISTRY[self.directory]
-        logger.info("closed Edge shard %s%s", self.directory, " and deleted it" if destroy else "")
+        logger.debug("closed Edge shard %s%s", self.directory, " and deleted it" if destroy else "")
 
 
 _REGISTRY: dict[Path, SharedShard] = {}
@@ -184,7 +184,7 @@ def open_shard(
             raise
         shared = SharedShard(key, shard, lock_fd, dims)
         _REGISTRY[key] = shared
-        logger.info("opened Edge shard %s", key)
+        logger.debug("opened Edge shard %s", key)
         return shared
 
 
