@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import sys
 from pathlib import Path
 
 from tests.fakes.discord_server import FakeDiscord
+from tests.fakes.processes import interrupt
 
 STARTUP_S = 120.0
 """Generous: the subprocess loads the embedding model before it connects."""
@@ -76,13 +76,7 @@ async def test_memorybot_run_answers_a_mention(tmp_path: Path) -> None:
             assert post.payload()["content"].strip()
             assert post.payload()["allowed_mentions"]["parse"] == []
         finally:
-            if process.returncode is None:
-                process.send_signal(signal.SIGINT)
-                try:
-                    await asyncio.wait_for(process.wait(), 30)
-                except TimeoutError:
-                    process.kill()
-                    await process.wait()
+            await interrupt(process)
 
 
 async def test_memorybot_run_stops_on_malformed_discord_settings(tmp_path: Path) -> None:

@@ -7,13 +7,13 @@ import asyncio
 import importlib.util
 import json
 import os
-import signal
 import sys
 from pathlib import Path
 
 import pytest
 
 from tests.fakes import slack_payloads as p
+from tests.fakes.processes import interrupt
 from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET, FakeSlack, SlackSender
 
 START_DEADLINE_S = 120.0
@@ -65,13 +65,7 @@ async def test_memorybot_run_answers_a_signed_mention_in_its_thread(
         assert reply.params["blocks"]
         assert fake_slack.calls_to("auth.test")
     finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                await asyncio.wait_for(process.wait(), 30)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
+        await interrupt(process)
     await asyncio.gather(*draining)
     assert process.returncode in (0, 130), "".join(log)  # it shut down on Ctrl-C, and was not killed
     assert "Traceback" not in "".join(log), "".join(log)
