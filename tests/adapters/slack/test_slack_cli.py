@@ -4,25 +4,16 @@ the fake Slack."""
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
 import os
 import sys
 from pathlib import Path
-
-import pytest
 
 from tests.fakes import slack_payloads as p
 from tests.fakes.processes import interrupt
 from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET, FakeSlack, SlackSender
 
 START_DEADLINE_S = 120.0
-
-pytestmark = pytest.mark.skipif(
-    importlib.util.find_spec("bot.agent") is None,
-    reason="bot/agent.py (the tagging agent) has not landed: `memorybot run` cannot build the chat service",
-)
-
 
 async def test_memorybot_run_answers_a_signed_mention_in_its_thread(
     tmp_path: Path, fake_slack: FakeSlack
