@@ -120,6 +120,7 @@ async def run_memory_bench(config: MemoryBenchConfig, progress: Progress) -> Mem
             variants.append(_ordered(result))
             run.latencies_ms[variant.name] = latencies
             if config.scale is not None and variant.store in config.scale.sizes:
+                store.forget_cached_queries()  # the scale run re-asks these questions: embed them again
                 row = await fill_and_measure(
                     store,
                     variant=variant,

@@ -125,14 +125,6 @@ class UpdateQueue:
             row = self._conn.execute("SELECT status FROM jobs WHERE key = ?", (key,)).fetchone()
         return row is not None and row[0] == "pending"
 
-    def has_due_for(self, user_id: str) -> bool:
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT 1 FROM jobs WHERE user_id = ? AND status = 'pending' AND next_at <= ? LIMIT 1",
-                (user_id, time.time()),
-            ).fetchone()
-        return row is not None
-
     def pending_count(self) -> int:
         with self._lock:
             return int(self._conn.execute("SELECT COUNT(*) FROM jobs WHERE status = 'pending'").fetchone()[0])

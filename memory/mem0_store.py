@@ -141,6 +141,11 @@ class Mem0Store:
                 self._query_cache.popitem(last=False)
         return vector
 
+    def forget_cached_queries(self) -> None:
+        """Drop cached query vectors (benchmarks re-asking the same questions must pay for the embedding)."""
+        with self._query_cache_lock:
+            self._query_cache.clear()
+
     def _search_sync(
         self, user_id: str, query: str, run_id: str | None, top_k: int, threshold: float | None
     ) -> Records:
@@ -179,8 +184,8 @@ class Mem0Store:
         if category:
             filters["category"] = category
         listed = self._store.list(filters=filters, top_k=_LIST_CAP)
-        rows = listed[0] if listed and isinstance(listed[0], list) else listed
-        records = [record_from_payload(r.id, r.payload or {}) for r in rows or []]
+        rows = _rows(listed)
+        records = [record_from_payload(r.id, r.payload or {}) for r in rows]
         records = [
             r for r in records if r.user_id == user_id and (category is None or r.category == category)
         ]
@@ -344,10 +349,10 @@ class Mem0Store:
 
     def _heuristics_sync(self) -> Records:
         listed = self._store.list(filters={"agent_id": AGENT_ID}, top_k=_LIST_CAP)
-        rows = listed[0] if listed and isinstance(listed[0], list) else listed
+        rows = _rows(listed)
         found = [
             record_from_payload(r.id, r.payload or {})
-            for r in rows or []
+            for r in rows
             if (r.payload or {}).get("agent_id") == AGENT_ID and not (r.payload or {}).get("user_id")
         ]
         epoch = datetime.min.replace(tzinfo=UTC)
@@ -415,6 +420,11 @@ class Mem0Store:
 
     async def close(self) -> None:
         await asyncio.to_thread(self._close_sync)
+
+
+def _rows(listed: Any) -> Any:
+    """Mem0 stores' `list` returns `[rows, next_offset]` (Qdrant) or bare rows (some others)."""
+    return (listed[0] if listed and isinstance(listed[0], list) else listed) or []
 
 
 def _like(text: str) -> str:

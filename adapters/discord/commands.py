@@ -8,7 +8,6 @@ because the memory store may take longer than the 3 s Discord allows before the 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import io
 import logging
 from typing import TYPE_CHECKING, Any
@@ -18,7 +17,13 @@ from discord import app_commands
 
 from adapters.discord.convert import identity_for_interaction
 from adapters.discord.render import discord_help, truncate
-from adapters.discord.views import PAGE_SIZE, UNDELIVERABLE, ForgetAllView, MemoryPageView, OwnedView
+from adapters.discord.views import (
+    PAGE_SIZE,
+    ForgetAllView,
+    MemoryPageView,
+    OwnedView,
+    tell_failure,
+)
 from bot import messages
 
 if TYPE_CHECKING:
@@ -140,12 +145,7 @@ def _help_command(service: ChatServiceLike) -> app_commands.Command[Any, ..., No
 async def _on_command_error(interaction: Interaction, error: app_commands.AppCommandError) -> None:
     command = interaction.command.qualified_name if interaction.command else "?"
     log.error("/%s failed", command, exc_info=error)
-    text = "Sorry, that did not work; please try again."
-    with contextlib.suppress(*UNDELIVERABLE):
-        if interaction.response.is_done():
-            await interaction.followup.send(text, ephemeral=True)
-        else:
-            await interaction.response.send_message(text, ephemeral=True)
+    await tell_failure(interaction)
 
 
 def build_tree(

@@ -61,12 +61,7 @@ class OwnedView(ui.View):
 
     async def on_error(self, interaction: Interaction, error: Exception, item: ui.Item[Any], /) -> None:
         log.exception("button %s failed", getattr(item, "label", item), exc_info=error)
-        text = "Sorry, that did not work; please try again."
-        with contextlib.suppress(*UNDELIVERABLE):
-            if interaction.response.is_done():
-                await interaction.followup.send(text, ephemeral=True)
-            else:
-                await interaction.response.send_message(text, ephemeral=True)
+        await tell_failure(interaction)
 
 
 class _DeleteButton(ui.Button["MemoryPageView"]):
@@ -168,3 +163,13 @@ class ForgetAllView(OwnedView):
     async def cancel(self, interaction: Interaction, button: ui.Button[ForgetAllView]) -> None:
         self.stop()
         await interaction.response.edit_message(content="Cancelled: nothing was forgotten.", view=None)
+
+
+async def tell_failure(interaction: Interaction) -> None:
+    """Say privately that a command or button failed; an interaction past answering is let go."""
+    text = "Sorry, that did not work; please try again."
+    with contextlib.suppress(*UNDELIVERABLE):
+        if interaction.response.is_done():
+            await interaction.followup.send(text, ephemeral=True)
+        else:
+            await interaction.response.send_message(text, ephemeral=True)

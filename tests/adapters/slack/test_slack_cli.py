@@ -15,6 +15,7 @@ from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET, FakeSlack, SlackSen
 
 START_DEADLINE_S = 120.0
 
+
 async def test_memorybot_run_answers_a_signed_mention_in_its_thread(
     tmp_path: Path, fake_slack: FakeSlack
 ) -> None:
