@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from bot import messages
 from bot.agent import TagDeps, TagResult
+from bot.compaction import Compactor
 from bot.confirm import ConfirmTokens
 from bot.ratelimit import RateLimiter
 from bot.settings import Settings
@@ -77,6 +78,7 @@ class ChatService:
         self._worker: asyncio.Task[None] | None = None
         self._closing = False
         self._guidance_cache: tuple[float, list[MemoryRecord]] | None = None
+        self.compactor = Compactor(store, settings.memory_compact_delay_s)
 
     @property
     def agent(self) -> TaggingAgent:
@@ -94,6 +96,7 @@ class ChatService:
         """Start the update worker; it first replays whatever a previous process left pending."""
         if self._worker is None:
             self._worker = asyncio.create_task(self._run_worker(), name="memory-updates")
+            self.compactor.start()
 
     async def drain(self, timeout: float = 60.0) -> None:  # noqa: ASYNC109
         """Wait until every due memory update has been applied (or parked). For CLI one-shots and tests."""
@@ -119,6 +122,7 @@ class ChatService:
                 await self._worker
             except asyncio.CancelledError:
                 pass
+        await self.compactor.aclose()
         await self.store.close()
         self.queue.close()
 
@@ -284,6 +288,7 @@ class ChatService:
                         return  # purged by a forget-all while it waited
                     await apply_update(self.store, job.user_id, job.key, job.payload)
                 await asyncio.to_thread(self.queue.done, job.key)
+                self.compactor.after_delete()  # a superseded memory leaves its old text behind
             except Exception as exc:
                 parked = await asyncio.to_thread(self.queue.failed, job.key, f"{type(exc).__name__}: {exc}")
                 log.warning("memory update failed", extra={"parked": parked, "error": type(exc).__name__})
@@ -330,7 +335,10 @@ class ChatService:
     async def forget(self, identity: ChatIdentity, memory_id: str) -> bool:
         user_id = user_id_for(identity)
         async with self.store.user_lock(user_id):
-            return await self.store.delete(user_id, memory_id)
+            deleted = await self.store.delete(user_id, memory_id)
+        if deleted:
+            self.compactor.after_delete()
+        return deleted
 
     def forget_all_token(self, identity: ChatIdentity) -> str:
         return self._tokens.issue(user_id_for(identity))
@@ -346,7 +354,7 @@ class ChatService:
         async with self.store.user_lock(user_id):
             await asyncio.to_thread(self.queue.purge_user, user_id)
             count = await self.store.delete_all(user_id)
-            await self.store.compact()
+            await self.compactor.now()
         return count
 
     async def export(self, identity: ChatIdentity) -> str:

@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     memory_top_k: int = Field(default=8, ge=1, le=100)
     memory_threshold: float = Field(default=0.0, ge=0.0, le=1.0)
     memory_hybrid: bool = True
+    memory_compact_delay_s: float = Field(default=300.0, ge=0)
+    """How long after a forget the deleted text is compacted out of the files (in a child process, in the
+    background). Forget-all compacts at once."""
 
     # --- limits --------------------------------------------------------------------------------
     max_message_chars: int = Field(default=4000, ge=100)

@@ -12,16 +12,16 @@ Lifecycle: the first store on a directory opens the shard; others in the process
 `memory.edge.shards`); a second process gets `StoreLocked` at once. `close()` flushes and releases the
 directory for every store sharing it; any store used afterwards simply reopens it.
 
-Compaction: Edge never optimises on its own. Deleted points stay on disk and search stays brute force within
-the filtered user (fast) until `compact()` runs, and `EdgeShard.optimize` HOLDS THE GIL for its whole run,
-freezing every Python thread of the process. So the serving process must not call `compact()` while it serves:
-call it from a maintenance command (with the bot stopped: the directory is locked) or at shutdown.
+Compaction: Edge never optimises on its own. Deleted and overwritten points stay in the files (and search
+stays brute force within the filtered user, which is fast) until `compact()` runs. It runs in a child process
+(`memory.edge.compaction`), because `EdgeShard.optimize` holds the GIL for its whole run and would freeze
+every reply; searches go on meanwhile, writes wait. `needs_compaction` says whether anything was deleted
+since the last one.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -44,7 +44,7 @@ from qdrant_edge import (
     UpdateOperation,
 )
 
-from memory.edge import schema
+from memory.edge import compaction, schema
 from memory.edge.filters import to_edge_filter
 from memory.edge.points import (
     DENSE,
@@ -137,7 +137,8 @@ class EdgeVectorStore(VectorStoreBase):  # type: ignore[misc]  # mem0 ships no t
             points.append(Point(point_id, self._named_vectors(vector, payload), payload))
         if not points:
             return
-        with self._edge() as shard:
+        # New ids (Mem0 always makes fresh ones) leave nothing old behind; Mem0 overwrites through `update`.
+        with self._edge_for_writing(leaves_old_data=False) as shard:
             shard.update(UpdateOperation.upsert_points(points))
 
     def search(
@@ -196,7 +197,7 @@ class EdgeVectorStore(VectorStoreBase):  # type: ignore[misc]  # mem0 ships no t
             point_id = to_point_id(vector_id)
         except ValueError:
             return
-        with self._edge() as shard:
+        with self._edge_for_writing(leaves_old_data=True) as shard:
             shard.update(UpdateOperation.delete_points([point_id]))
 
     def update(
@@ -216,7 +217,7 @@ class EdgeVectorStore(VectorStoreBase):  # type: ignore[misc]  # mem0 ships no t
         if vector is not None and payload is not None:
             whole = dict(payload)
             point = Point(point_id, self._named_vectors(vector, whole), whole)
-            with self._edge() as shard:
+            with self._edge_for_writing(leaves_old_data=True) as shard:
                 shard.update(UpdateOperation.upsert_points([point]))
             return
         operations = []
@@ -230,7 +231,7 @@ class EdgeVectorStore(VectorStoreBase):  # type: ignore[misc]  # mem0 ships no t
             operations.append(
                 UpdateOperation.update_vectors([PointVectors(point_id, {DENSE: dense_list(vector)})])
             )
-        with self._edge() as shard:
+        with self._edge_for_writing(leaves_old_data=True) as shard:
             for operation in operations:
                 shard.update(operation)
 
@@ -355,7 +356,7 @@ class EdgeVectorStore(VectorStoreBase):  # type: ignore[misc]  # mem0 ships no t
         edge_filter = to_edge_filter(filters)
         if edge_filter is None:
             raise ValueError("delete_by_filter needs a filter; use reset() to delete everything")
-        with self._edge() as shard:
+        with self._edge_for_writing(leaves_old_data=True) as shard:
             matched = shard.count(CountRequest(filter=edge_filter, exact=True))
             shard.update(UpdateOperation.delete_points_by_filter(edge_filter))
         return matched
@@ -381,35 +382,18 @@ class EdgeVectorStore(VectorStoreBase):  # type: ignore[misc]  # mem0 ships no t
         with self._edge() as shard:
             shard.flush()
 
-    def optimize(self) -> bool:
-        """Run Edge's optimisers until done: vacuum deleted points, merge segments. True if anything changed.
-
-        HOLDS THE GIL for its whole run: every other Python thread of the process stops. Never call it while
-        serving; see `compact`.
-        """
-        with self._edge() as shard:
-            return shard.optimize()
+    @property
+    def needs_compaction(self) -> bool:
+        """Something was deleted or overwritten since the last compaction (its text may still be on disk)."""
+        return self._current().needs_compaction
 
     def compact(self) -> bool:
-        """Make deleted points physically gone: `optimize` (vacuum), flush, then drop the write-ahead log.
+        """Make deleted points physically gone (vacuum, and a fresh write-ahead log, which kept their text).
 
-        The log still holds the text of deleted points after the vacuum; once everything is flushed into the
-        segments it is redundant, so the shard is closed, the log deleted, and the next call reopens it.
-        Blocks the whole process for the optimise (it holds the GIL): the serving process calls it only after
-        a forget-all (rare, and the user is waiting for exactly this) or from maintenance, never per reply.
+        Runs the optimiser in a child process on a copy, then swaps the copy in: searches go on meanwhile,
+        writes wait until it is done. True if the optimiser changed anything.
         """
-        started = time.perf_counter()
-        changed = self.optimize()
-        shared = registered_shard(self._shared.directory)
-        if shared is not None:
-            shared.close(drop_wal=True)
-        logger.info(
-            "compacted Edge collection %s in %.1f s (changed: %s)",
-            self.collection_name,
-            time.perf_counter() - started,
-            changed,
-        )
-        return changed
+        return compaction.compact(self._current())
 
     def close(self) -> None:
         """Flush and close the shard, releasing the directory for every store of this process that shares it.
@@ -436,6 +420,16 @@ class EdgeVectorStore(VectorStoreBase):  # type: ignore[misc]  # mem0 ships no t
         if self._shared.closed:
             self._shared = self._open()
         return self._shared
+
+    @contextmanager
+    def _edge_for_writing(self, *, leaves_old_data: bool) -> Iterator[EdgeShard]:
+        """`_edge` for calls that change points: they wait while a compaction runs."""
+        while True:
+            with self._shared.writing(leaves_old_data=leaves_old_data) as shard:
+                if shard is not None:
+                    yield shard
+                    return
+            self._shared = self._open()
 
     @contextmanager
     def _edge(self) -> Iterator[EdgeShard]:

@@ -401,10 +401,16 @@ class Mem0Store:
     async def compact(self) -> None:
         """Physically drop deleted text: vacuum Mem0's history and compact the vector store.
 
-        Slow on a big store (Qdrant Edge's optimize holds the GIL), so it runs only after a forget-all or from
-        the maintenance CLI, never on the reply path.
+        Seconds on a big store, but searches go on meanwhile (Qdrant Edge compacts in a child process);
+        writes wait. `bot.compaction` schedules it after forgets.
         """
         await self._run(self._compact_sync)
+
+    @property
+    def needs_compaction(self) -> bool:
+        """Something was deleted or overwritten since the last compaction (only Qdrant Edge keeps track)."""
+        stores = (self._store, getattr(self._mem0, "_entity_store", None))
+        return any(bool(getattr(store, "needs_compaction", False)) for store in stores)
 
     def _close_sync(self) -> None:
         for store in (self._store, getattr(self._mem0, "_entity_store", None)):

@@ -9,7 +9,8 @@ kernel drops the lock when its holder dies, even by SIGKILL, so a crash never le
 
 Edge itself is safe to call from many threads at once (queries release the GIL). The only thing it cannot take
 is a close while a call is in flight, so every call holds a shared lock and `close` / destroy an exclusive
-one.
+one. Calls that change points also hold a second shared lock, which a compaction (`memory.edge.compaction`)
+takes alone: it pauses writes, never reads, until the compacted copy is swapped in.
 """
 
 from __future__ import annotations
@@ -95,6 +96,8 @@ class SharedShard:
         self._shard: EdgeShard | None = shard
         self._lock_fd = lock_fd
         self._rw = _ReadWriteLock()
+        self._writes = _ReadWriteLock()
+        self._pending_marked = pending_marker(directory).exists()
 
     @property
     def closed(self) -> bool:
@@ -106,6 +109,66 @@ class SharedShard:
         with self._rw.read():
             yield self._shard
 
+    @contextmanager
+    def writing(self, *, leaves_old_data: bool = False) -> Iterator[EdgeShard | None]:
+        """`reading` for a call that changes points: waits while a compaction copies and swaps the shard.
+
+        With `leaves_old_data` (deletes and overwrites), the old text stays in the segment files until a
+        compaction vacuums it, so the directory is marked as needing one.
+        """
+        with self._writes.read(), self._rw.read():
+            if leaves_old_data and self._shard is not None:
+                self._mark_pending()
+            yield self._shard
+
+    @property
+    def needs_compaction(self) -> bool:
+        """Deleted or overwritten points may still be in the files (survives restarts: a marker file)."""
+        return self._pending_marked
+
+    @contextmanager
+    def writes_paused(self) -> Iterator[None]:
+        """Hold back every write, and `close`, for a compaction; reads go on."""
+        with self._writes.write():
+            yield
+
+    def swap_in(self, replacement: Path, load: Callable[[Path], EdgeShard]) -> bool:
+        """Replace the live directory by `replacement` and reopen it; the caller holds `writes_paused`.
+
+        Readers wait only for the close, two renames and the load. False (and `replacement` deleted) when
+        the shard was already closed. A crash anywhere in here is repaired by the next `open_shard`.
+        """
+        with self._rw.write():
+            shard, self._shard = self._shard, None
+            if shard is None:
+                shutil.rmtree(replacement, ignore_errors=True)
+                return False
+            shard.close()
+            try:
+                replace_directory(self.directory, replacement)
+            finally:
+                try:
+                    self._shard = load(self.directory)
+                except BaseException:
+                    self._release()
+                    raise
+            pending_marker(self.directory).unlink(missing_ok=True)
+            self._pending_marked = False
+        return True
+
+    def _mark_pending(self) -> None:
+        if not self._pending_marked:
+            pending_marker(self.directory).touch()
+            self._pending_marked = True
+
+    def _release(self) -> None:
+        """Give the directory back (lock file, registry); the shard itself is already closed."""
+        fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+        os.close(self._lock_fd)
+        with _REGISTRY_LOCK:
+            if _REGISTRY.get(self.directory) is self:
+                del _REGISTRY[self.directory]
+
     def close(self, *, destroy: bool = False, drop_wal: bool = False) -> None:
         """Flush and close the shard, release the directory; with `destroy`, delete the directory first.
 
@@ -115,8 +178,9 @@ class SharedShard:
         Idempotent.
         """
         # The registry lock too: a store that finds the shard closed reopens it through `open_shard`, which
-        # must wait until this process has let go of the directory, or it would lock itself out.
-        with self._rw.write(), _REGISTRY_LOCK:
+        # must wait until this process has let go of the directory, or it would lock itself out. Writes
+        # first: a compaction in progress finishes (or gives up) before the directory goes away.
+        with self._writes.write(), self._rw.write(), _REGISTRY_LOCK:
             shard, self._shard = self._shard, None
             if shard is None:
                 return
@@ -126,6 +190,8 @@ class SharedShard:
                 shard.close()
                 if destroy:
                     shutil.rmtree(self.directory, ignore_errors=True)
+                    pending_marker(self.directory).unlink(missing_ok=True)
+                    self._pending_marked = False
                 elif drop_wal:
                     shutil.rmtree(self.directory / "wal", ignore_errors=True)
             finally:
@@ -170,6 +236,7 @@ def open_shard(
             return shared
         lock_fd = _lock(key)
         try:
+            recover_directory(key)
             shard = _open(key, dims, create_config, load_config)
         except BaseException:
             fcntl.flock(lock_fd, fcntl.LOCK_UN)
@@ -207,6 +274,49 @@ def close_all() -> None:
 
 
 atexit.register(close_all)
+
+
+def pending_marker(directory: Path) -> Path:
+    """Beside the directory, like the lock file: present while deleted text may remain in the files."""
+    return directory.with_name(directory.name + ".compact-pending")
+
+
+def _sibling(directory: Path, suffix: str) -> Path:
+    return directory.with_name(f"{directory.name}.{suffix}")
+
+
+def staging_directory(directory: Path) -> Path:
+    """Where a compaction builds its copy; anything found there at start-up is an unfinished one."""
+    return _sibling(directory, "compacting")
+
+
+def replace_directory(directory: Path, replacement: Path) -> None:
+    """Put `replacement` where `directory` is, so that a crash at any point leaves one complete shard.
+
+    `<dir>.new` exists only once the replacement is complete; `<dir>.old` only while the swap is half done.
+    `recover_directory` finishes or undoes whatever a crash interrupted.
+    """
+    ready, old = _sibling(directory, "new"), _sibling(directory, "old")
+    shutil.rmtree(ready, ignore_errors=True)
+    shutil.rmtree(old, ignore_errors=True)
+    os.rename(replacement, ready)
+    os.rename(directory, old)
+    os.rename(ready, directory)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def recover_directory(directory: Path) -> None:
+    """Repair what a crash in `replace_directory` or a compaction left; run under the directory's lock."""
+    ready, old = _sibling(directory, "new"), _sibling(directory, "old")
+    if not directory.exists():
+        if ready.is_dir():
+            os.rename(ready, directory)
+            logger.warning("finished an interrupted compaction of %s", directory)
+        elif old.is_dir():
+            os.rename(old, directory)
+            logger.warning("undid an interrupted compaction of %s", directory)
+    for leftover in (ready, old, staging_directory(directory)):
+        shutil.rmtree(leftover, ignore_errors=True)
 
 
 def _lock(directory: Path) -> int:
