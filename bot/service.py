@@ -24,7 +24,7 @@ from bot.compaction import Compactor
 from bot.confirm import ConfirmTokens
 from bot.ratelimit import RateLimiter
 from bot.settings import Settings
-from bot.text import RECALL_QUERY_CHARS, clean_input, is_blank
+from bot.text import clean_input, is_blank, recall_query
 from bot.types import ChatIdentity, IncomingMessage, Reply
 from bot.update_queue import Job, UpdateQueue
 from memory.ids import session_id_for, user_id_for
@@ -208,7 +208,7 @@ class ChatService:
 
     async def _recall(self, user_id: str, run_id: str, text: str) -> tuple[list[MemoryRecord], bool]:
         """Preferences always (they shape every tag), then what is relevant to this message."""
-        text = text[:RECALL_QUERY_CHARS]
+        text = recall_query(text)
         try:
             preferences, relevant, in_session = await asyncio.gather(
                 self.store.all(user_id, category="preference"),

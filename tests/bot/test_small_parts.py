@@ -6,7 +6,7 @@ from pathlib import Path
 
 from bot.confirm import ConfirmTokens, load_or_create_secret
 from bot.ratelimit import RateLimiter
-from bot.text import clean_input, is_blank
+from bot.text import RECALL_QUERY_CHARS, clean_input, is_blank, recall_query
 
 
 def test_clean_input_removes_invisible_and_control_characters() -> None:
@@ -25,6 +25,17 @@ def test_clean_input_caps_length_at_a_word_boundary() -> None:
     assert cleaned.truncated
     assert len(cleaned.text) <= 1000
     assert cleaned.text.endswith("word")
+
+
+def test_the_recall_query_is_the_start_of_a_long_message_cut_between_words() -> None:
+    article = "Rust async runtimes and work-stealing schedulers. " * 100
+    query = recall_query(article)
+    assert len(query) <= RECALL_QUERY_CHARS
+    assert article.startswith(query)
+    assert article[len(query)] == " "
+    assert recall_query("short message") == "short message"
+    unbroken = "x" * 5_000
+    assert recall_query(unbroken) == "x" * RECALL_QUERY_CHARS
 
 
 def test_rate_limiter_window() -> None:
