@@ -16,7 +16,9 @@ from pydantic_ai.models.function import FunctionDef, FunctionModel
 from adapters.discord import DiscordAdapter
 from bot.service import ChatService
 from bot.settings import Settings
-from tests.fakes.discord_server import JSON, FakeDiscord, Recorded
+from bot.types import ChatIdentity
+from memory.types import MemoryRecord
+from tests.fakes.discord_server import JSON, FakeDiscord, Interaction, Recorded
 
 START_TIMEOUT_S = 30.0
 
@@ -119,3 +121,38 @@ def tags_in(post: Recorded) -> list[str]:
         if line.startswith("**Tags:** "):
             return [t.strip().strip("`") for t in line.removeprefix("**Tags:** ").split(" · ")]
     return []
+
+
+# --- memories made and read through Discord -----------------------------------------------------------
+
+
+def person(user: JSON) -> ChatIdentity:
+    return ChatIdentity(platform="discord", user=user["id"])
+
+
+async def memories_of(service: ChatService, user: JSON) -> list[MemoryRecord]:
+    await service.drain()
+    page = await service.list_memories(person(user), offset=0, limit=100)
+    return list(page.items)
+
+
+async def seed(world: World, service: ChatService, user: JSON, *texts: str) -> list[MemoryRecord]:
+    """Talk to the bot as `user` (through Discord) and return what it now remembers about them."""
+    for text in texts:
+        message = await world.fake.send_message(user, world.channel, f"{world.me} {text}")
+        await answers_to(world.fake, message)
+    return await memories_of(service, user)
+
+
+ALICE_SAYS = (
+    "I prefer lowercase tags. Tag this: alpine skiing trip",
+    "I avoid politics. Tag this: sourdough baking guide",
+    "Tag this: jazz piano improvisation",
+)
+BOB_SAYS = ("I like gardening. Tag this: heirloom tomato seeds",)
+
+
+async def sent_message(world: World, interaction: Interaction, number: int = 1) -> JSON:
+    """The `number`-th message the bot created for `interaction`, as it stands now."""
+    await world.fake.wait_for(lambda: len(interaction.created) >= number)
+    return world.fake.messages[interaction.created[number - 1]]

@@ -7,47 +7,20 @@ import json
 from adapters.discord import DiscordAdapter
 from bot import messages
 from bot.service import ChatService
-from bot.types import ChatIdentity
-from memory.types import MemoryRecord
-from tests.adapters.discord.conftest import World, answers_to
-from tests.fakes.discord_server import EPHEMERAL, JSON, Interaction
+from tests.adapters.discord.conftest import (
+    ALICE_SAYS,
+    BOB_SAYS,
+    World,
+    memories_of,
+    seed,
+    sent_message,
+)
+from tests.fakes.discord_server import EPHEMERAL
 
 DEFERRED_CHANNEL_MESSAGE = 5
 DEFERRED_UPDATE = 6
 CHANNEL_MESSAGE = 4
 AUTOCOMPLETE_RESULT = 8
-
-
-def person(user: JSON) -> ChatIdentity:
-    return ChatIdentity(platform="discord", user=user["id"])
-
-
-async def memories_of(service: ChatService, user: JSON) -> list[MemoryRecord]:
-    await service.drain()
-    page = await service.list_memories(person(user), offset=0, limit=100)
-    return list(page.items)
-
-
-async def seed(world: World, service: ChatService, user: JSON, *texts: str) -> list[MemoryRecord]:
-    """Talk to the bot as `user` (through Discord) and return what it now remembers about them."""
-    for text in texts:
-        message = await world.fake.send_message(user, world.channel, f"{world.me} {text}")
-        await answers_to(world.fake, message)
-    return await memories_of(service, user)
-
-
-ALICE_SAYS = (
-    "I prefer lowercase tags. Tag this: alpine skiing trip",
-    "I avoid politics. Tag this: sourdough baking guide",
-    "Tag this: jazz piano improvisation",
-)
-BOB_SAYS = ("I like gardening. Tag this: heirloom tomato seeds",)
-
-
-async def sent_message(world: World, interaction: Interaction, number: int = 1) -> JSON:
-    """The `number`-th message the bot created for `interaction`, as it stands now."""
-    await world.fake.wait_for(lambda: len(interaction.created) >= number)
-    return world.fake.messages[interaction.created[number - 1]]
 
 
 async def test_commands_are_synced_to_the_configured_guild(world: World, bot: DiscordAdapter) -> None:
