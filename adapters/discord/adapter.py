@@ -10,10 +10,11 @@ import discord
 from discord import app_commands
 
 from adapters.discord.client import MemorybotClient, build_client
-from adapters.discord.commands import ViewTracker, build_tree, sync_commands
+from adapters.discord.commands import build_tree, sync_commands
 from adapters.discord.config import DiscordConfig, validate_discord_settings
 from adapters.discord.endpoints import discord_endpoints
 from adapters.discord.messages import MessageHandler
+from adapters.discord.views import PERSISTENT_BUTTONS
 from bot.errors import SettingsError
 from bot.settings import Settings
 
@@ -39,7 +40,6 @@ class DiscordAdapter:
         self.config: DiscordConfig = validate_discord_settings(settings)
         self.service = service
         self._messages = MessageHandler(service)
-        self._views = ViewTracker()
         self._client: MemorybotClient | None = None
         self._tree: app_commands.CommandTree[Any] | None = None
         self._ready = asyncio.Event()
@@ -63,8 +63,9 @@ class DiscordAdapter:
         """
         if self._client is not None:
             raise RuntimeError("a DiscordAdapter runs once; create a new one to reconnect")
-        self._client = client = build_client(self.config, self)
-        self._tree = build_tree(client, self.service, self._views)
+        self._client = client = build_client(self.config, self, self.service)
+        client.add_dynamic_items(*PERSISTENT_BUTTONS)  # clicks on any of our messages, from any run
+        self._tree = build_tree(client, self.service)
         if self.config.sharded:
             self._pending_shards = set(self.config.shard_ids or range(self.config.shard_count or 1))
         else:
@@ -87,7 +88,6 @@ class DiscordAdapter:
             self._fail(exc)
             raise
         finally:
-            self._views.stop_all()
             if not client.is_closed():  # discord.py leaves its HTTP session open after a failed login
                 await client.close()
             self._finished.set()
@@ -99,7 +99,6 @@ class DiscordAdapter:
         if self._client is None:
             return
         await self._messages.finish(ANSWER_GRACE_S)
-        self._views.stop_all()
         await self._client.close()
         await asyncio.wait_for(self._finished.wait(), STOP_TIMEOUT_S)
 

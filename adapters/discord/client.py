@@ -6,11 +6,14 @@ message content, a privileged intent that must also be switched on in the Develo
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import discord
 
 from adapters.discord.config import DiscordConfig
+
+if TYPE_CHECKING:
+    from adapters.discord._service import ChatServiceLike
 
 
 class ClientHooks(Protocol):
@@ -28,11 +31,14 @@ def intents() -> discord.Intents:
 
 
 class MemorybotClient(discord.Client):
-    def __init__(self, hooks: ClientHooks, **options: Any) -> None:
+    """The client; it also carries the core, where the persistent buttons (views.py) find it on a click."""
+
+    def __init__(self, hooks: ClientHooks, service: ChatServiceLike, **options: Any) -> None:
         # The bot never joins voice: skip discord.py's start-up warnings about missing voice libraries.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         super().__init__(intents=intents(), allowed_mentions=discord.AllowedMentions.none(), **options)
         self.hooks = hooks
+        self.service = service
 
     async def setup_hook(self) -> None:
         await self.hooks.on_setup(self)
@@ -54,8 +60,8 @@ class ShardedMemorybotClient(MemorybotClient, discord.AutoShardedClient):
         self.hooks.on_connected(shard_id)
 
 
-def build_client(config: DiscordConfig, hooks: ClientHooks) -> MemorybotClient:
+def build_client(config: DiscordConfig, hooks: ClientHooks, service: ChatServiceLike) -> MemorybotClient:
     if not config.sharded:
-        return MemorybotClient(hooks)
+        return MemorybotClient(hooks, service)
     shard_ids = list(config.shard_ids) if config.shard_ids is not None else None
-    return ShardedMemorybotClient(hooks, shard_count=config.shard_count, shard_ids=shard_ids)
+    return ShardedMemorybotClient(hooks, service, shard_count=config.shard_count, shard_ids=shard_ids)

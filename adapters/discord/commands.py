@@ -16,14 +16,9 @@ import discord
 from discord import app_commands
 
 from adapters.discord.convert import identity_for_interaction
-from adapters.discord.render import discord_help, truncate
-from adapters.discord.views import (
-    PAGE_SIZE,
-    ForgetAllView,
-    MemoryPageView,
-    OwnedView,
-    tell_failure,
-)
+from adapters.discord.custom_ids import PAGE_SIZE, query_for_buttons
+from adapters.discord.render import discord_help, memories_embed, truncate
+from adapters.discord.views import QUERY_NOT_KEPT, forget_all_view, memory_page_view, tell_failure
 from bot import messages
 
 if TYPE_CHECKING:
@@ -36,30 +31,12 @@ AUTOCOMPLETE_BUDGET_S = 2.5
 """Autocomplete cannot be deferred: answer with nothing rather than miss Discord's 3 s window."""
 
 
-class ViewTracker:
-    """The adapter's live views, stopped on shutdown so no timeout task outlives the client."""
-
-    def __init__(self) -> None:
-        self._views: set[OwnedView] = set()
-
-    def track(self, view: OwnedView, message: discord.WebhookMessage) -> None:
-        view.message = message
-        self._views = {v for v in self._views if not v.is_finished()}
-        self._views.add(view)
-
-    def stop_all(self) -> None:
-        for view in self._views:
-            view.stop()
-        self._views.clear()
-
-
 class MemoriesCommands(app_commands.Group):
-    def __init__(self, service: ChatServiceLike, views: ViewTracker) -> None:
+    def __init__(self, service: ChatServiceLike) -> None:
         super().__init__(
             name="memories", description="See or export what I remember about you (only you see it)"
         )
         self.service = service
-        self.views = views
 
     @app_commands.command(name="list", description="Your memories, newest first, with delete buttons")
     @app_commands.describe(query="Only memories about this")
@@ -72,9 +49,13 @@ class MemoriesCommands(app_commands.Group):
             text = "I have no memories about that." if query else messages.NO_MEMORIES
             await interaction.followup.send(text, ephemeral=True)
             return
-        view = MemoryPageView(self.service, owner, page, query)
-        message = await interaction.followup.send(embed=view.embed(), view=view, ephemeral=True, wait=True)
-        self.views.track(view, message)
+        note = QUERY_NOT_KEPT if query_for_buttons(owner.user, query) != query else None
+        await interaction.followup.send(
+            note or discord.utils.MISSING,
+            embed=memories_embed(page, query=query),
+            view=memory_page_view(owner.user, page, query),
+            ephemeral=True,
+        )
 
     @app_commands.command(name="export", description="Everything I remember about you, as a JSON file")
     async def export(self, interaction: Interaction) -> None:
@@ -95,10 +76,9 @@ class MemoriesCommands(app_commands.Group):
 
 
 class ForgetCommands(app_commands.Group):
-    def __init__(self, service: ChatServiceLike, views: ViewTracker) -> None:
+    def __init__(self, service: ChatServiceLike) -> None:
         super().__init__(name="forget", description="Make me forget one memory, or all of them")
         self.service = service
-        self.views = views
 
     @app_commands.command(name="memory", description="Forget one of your memories by its id")
     @app_commands.rename(memory_id="id")
@@ -124,14 +104,8 @@ class ForgetCommands(app_commands.Group):
     async def forget_all(self, interaction: Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         owner = identity_for_interaction(interaction)
-        view = ForgetAllView(self.service, owner, self.service.forget_all_token(owner))
-        message = await interaction.followup.send(
-            messages.FORGET_ALL_CONFIRM,
-            view=view,
-            ephemeral=True,
-            wait=True,
-        )
-        self.views.track(view, message)
+        view = forget_all_view(owner.user, self.service.forget_all_token(owner))
+        await interaction.followup.send(messages.FORGET_ALL_CONFIRM, view=view, ephemeral=True)
 
 
 def _help_command(service: ChatServiceLike) -> app_commands.Command[Any, ..., None]:
@@ -148,13 +122,11 @@ async def _on_command_error(interaction: Interaction, error: app_commands.AppCom
     await tell_failure(interaction)
 
 
-def build_tree(
-    client: discord.Client, service: ChatServiceLike, views: ViewTracker
-) -> app_commands.CommandTree[Any]:
+def build_tree(client: discord.Client, service: ChatServiceLike) -> app_commands.CommandTree[Any]:
     """The command tree with both groups registered globally; `sync_commands` decides where they go."""
     tree: app_commands.CommandTree[Any] = app_commands.CommandTree(client)
-    tree.add_command(MemoriesCommands(service, views))
-    tree.add_command(ForgetCommands(service, views))
+    tree.add_command(MemoriesCommands(service))
+    tree.add_command(ForgetCommands(service))
     tree.add_command(_help_command(service))
     tree.error(_on_command_error)
     return tree

@@ -1,21 +1,32 @@
-"""Buttons under `/memories list` and `/forget all`.
+"""Buttons under `/memories list` and `/forget all`, answerable by any process at any time.
 
-A view belongs to the person whose command created it: `interaction_check` refuses anyone else with a short
-ephemeral note. Deletion is also scoped by the core to the clicker's own memories, so even a view shown to the
-wrong person could not remove someone else's. Views stay live for 14 minutes, just under the 15 minutes for
-which Discord lets us edit an interaction's messages.
+Each button is a `discord.ui.DynamicItem`: everything a click needs is in its `custom_id` (custom_ids.py), and
+the classes are registered once per client (`PERSISTENT_BUTTONS`), so a click on a message sent before a
+restart, or by another shard's process, still works. No view lives in memory between clicks; each answer
+builds the next one from what the core says now.
+
+Who may click is checked twice: the `custom_id` names its owner and anyone else gets a short ephemeral
+refusal; and the core only ever deletes the clicker's own memories and accepts a forget-all token only from
+the user it was issued to, which also covers a hand-made `custom_id`.
+
+A new button must be a `DynamicItem` too: `OutdatedButton` answers every custom_id of the kind discord.py
+gives a plain `ui.Button`, so a button kept in memory would get two answers.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-from typing import TYPE_CHECKING, Any
+import re
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import discord
 from discord import ui
 
+from adapters.discord import custom_ids
+from adapters.discord.client import MemorybotClient
 from adapters.discord.convert import identity_for_interaction
+from adapters.discord.custom_ids import PAGE_SIZE
 from adapters.discord.render import memories_embed
 from bot import messages
 from bot.types import ChatIdentity
@@ -26,143 +37,266 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-VIEW_TIMEOUT_S = 14 * 60
 UNDELIVERABLE = (discord.HTTPException, RuntimeError)
 """Best-effort notices give up on these: Discord said no, or the client closed during shutdown."""
-PAGE_SIZE = 5
+NOT_YOURS = "These buttons belong to someone else: run the command yourself to get your own."
+NOT_YOUR_FORGET_ALL = "Only the person who ran /forget all can confirm it."
+CANCELLED = "Cancelled: nothing was forgotten."
+OUTDATED = "These buttons are from an older version of me and no longer work: please run the command again."
+QUERY_NOT_KEPT = (
+    "-# Your search is too long for the buttons to keep, so Newer/Older and Delete go on with all your "
+    "memories."
+)
 
 Interaction = discord.Interaction[discord.Client]
+AnyButton = ui.Button[Any]
 
 
-class OwnedView(ui.View):
-    """A view only its owner may use."""
+def _service(interaction: Interaction) -> ChatServiceLike:
+    client = interaction.client
+    if not isinstance(client, MemorybotClient):
+        raise RuntimeError("memorybot's buttons need the adapter's client")
+    return client.service
 
-    refusal = "These buttons belong to someone else: run the command yourself to get your own."
 
-    def __init__(self, owner: ChatIdentity, *, timeout: float | None = VIEW_TIMEOUT_S) -> None:
-        super().__init__(timeout=timeout)
+class _OwnedButton(ui.DynamicItem[AnyButton], template=r"(?!)"):
+    """A button only its owner may use. Never registered itself (its template matches nothing)."""
+
+    refusal: ClassVar[str] = NOT_YOURS
+
+    def __init__(self, owner: str, button: AnyButton) -> None:
+        super().__init__(button)
         self.owner = owner
-        self.message: discord.WebhookMessage | None = None
-        """Set by whoever sends the view, so a timeout can grey the buttons out."""
 
     async def interaction_check(self, interaction: Interaction, /) -> bool:
-        if str(interaction.user.id) == self.owner.user:
+        if str(interaction.user.id) == self.owner:
             return True
         await interaction.response.send_message(self.refusal, ephemeral=True)
         return False
 
-    async def on_timeout(self) -> None:
-        for item in self.children:
-            if isinstance(item, ui.Button):
-                item.disabled = True
-        if self.message is not None:
-            with contextlib.suppress(*UNDELIVERABLE):
-                await self.message.edit(view=self)
+    async def callback(self, interaction: Interaction) -> None:
+        # discord.py only logs an error from a dynamic item; the clicker would see "This interaction failed".
+        try:
+            await self.clicked(interaction, _service(interaction))
+        except Exception:
+            log.exception("button %s failed", type(self).__name__)
+            await tell_failure(interaction)
 
-    async def on_error(self, interaction: Interaction, error: Exception, item: ui.Item[Any], /) -> None:
-        log.exception("button %s failed", getattr(item, "label", item), exc_info=error)
-        await tell_failure(interaction)
+    async def clicked(self, interaction: Interaction, service: ChatServiceLike) -> None:
+        raise NotImplementedError
 
 
-class _DeleteButton(ui.Button["MemoryPageView"]):
-    def __init__(self, number: int, memory_id: str) -> None:
-        super().__init__(label=f"Delete {number}", style=discord.ButtonStyle.danger, row=0)
+# --- /memories list ----------------------------------------------------------------------------------
+
+
+class DeleteButton(_OwnedButton, template=custom_ids.DELETE):
+    """ "Delete n": forget that memory, then show its page again as it is now."""
+
+    def __init__(self, owner: str, number: int, memory_id: str) -> None:
+        button: AnyButton = ui.Button(
+            label=f"Delete {number}",
+            style=discord.ButtonStyle.danger,
+            row=0,
+            custom_id=custom_ids.delete_id(owner, number, memory_id),
+        )
+        super().__init__(owner, button)
         self.number = number
         self.memory_id = memory_id
 
-    async def callback(self, interaction: Interaction) -> None:
-        assert self.view is not None
-        await self.view.delete(interaction, self.number, self.memory_id)
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: Interaction, item: ui.Item[Any], match: re.Match[str], /
+    ) -> DeleteButton:
+        return cls(match["owner"], int(match["number"]), match["memory_id"])
+
+    async def clicked(self, interaction: Interaction, service: ChatServiceLike) -> None:
+        await interaction.response.defer()  # the store may be slower than Discord's 3 s answer window
+        clicker = identity_for_interaction(interaction)
+        removed = await service.forget(clicker, self.memory_id)
+        note = f"Forgot memory {self.number}." if removed else f"Memory {self.number} was already gone."
+        query = _listing_query(interaction.message)
+        await _show_page(interaction, service, clicker, custom_ids.offset_of(self.number), query, note)
 
 
-class _PageButton(ui.Button["MemoryPageView"]):
-    def __init__(self, label: str, step: int, *, disabled: bool) -> None:
-        super().__init__(label=label, style=discord.ButtonStyle.secondary, row=1, disabled=disabled)
-        self.step = step
-
-    async def callback(self, interaction: Interaction) -> None:
-        assert self.view is not None
-        await self.view.turn(interaction, self.step)
-
-
-class MemoryPageView(OwnedView):
-    """Newer/Older paging over the owner's memories, with one delete button per memory shown."""
+class PageButton(_OwnedButton, template=custom_ids.PAGE):
+    """ "◀ Newer" / "Older ▶": show the page at `offset` of the same listing."""
 
     def __init__(
-        self, service: ChatServiceLike, owner: ChatIdentity, page: MemoryPage, query: str | None
+        self, owner: str, offset: int, query: str | None, *, label: str = "", disabled: bool = False
     ) -> None:
-        super().__init__(owner)
-        self.service = service
-        self.query = query
-        self.page = page
-        self._rebuild()
+        button: AnyButton = ui.Button(
+            label=label,
+            style=discord.ButtonStyle.secondary,
+            row=1,
+            disabled=disabled,
+            custom_id=custom_ids.page_id(owner, offset, query),
+        )
+        super().__init__(owner, button)
+        self.offset = offset
+        self.query = query or None
 
-    def _rebuild(self) -> None:
-        self.clear_items()
-        for number, record in enumerate(self.page.items, start=self.page.offset + 1):
-            self.add_item(_DeleteButton(number, record.id))
-        self.add_item(_PageButton("◀ Newer", -1, disabled=not self.page.has_previous))
-        self.add_item(_PageButton("Older ▶", +1, disabled=not self.page.has_next))
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: Interaction, item: ui.Item[Any], match: re.Match[str], /
+    ) -> PageButton:
+        return cls(match["owner"], int(match["offset"]), match["query"])
 
-    def embed(self) -> discord.Embed:
-        return memories_embed(self.page, query=self.query)
-
-    async def _load(self, offset: int) -> None:
-        offset = max(offset, 0)
-        page = await self.service.list_memories(self.owner, offset=offset, limit=PAGE_SIZE, query=self.query)
-        while not page.items and page.offset > 0:  # the last page emptied: show the one before it
-            offset = max(page.offset - PAGE_SIZE, 0)
-            page = await self.service.list_memories(
-                self.owner, offset=offset, limit=PAGE_SIZE, query=self.query
-            )
-        self.page = page
-        self._rebuild()
-
-    async def _show(self, interaction: Interaction, note: str | None) -> None:
-        if not self.page.items:
-            self.stop()
-            await interaction.edit_original_response(
-                content=note or messages.NO_MEMORIES, embed=None, view=None
-            )
-            return
-        await interaction.edit_original_response(content=note, embed=self.embed(), view=self)
-
-    async def turn(self, interaction: Interaction, step: int) -> None:
-        await interaction.response.defer()  # the store may be slower than Discord's 3 s answer window
-        await self._load(self.page.offset + step * PAGE_SIZE)
-        await self._show(interaction, None)
-
-    async def delete(self, interaction: Interaction, number: int, memory_id: str) -> None:
+    async def clicked(self, interaction: Interaction, service: ChatServiceLike) -> None:
         await interaction.response.defer()
         clicker = identity_for_interaction(interaction)
-        removed = await self.service.forget(clicker, memory_id)
-        note = f"Forgot memory {number}." if removed else f"Memory {number} was already gone."
-        await self._load(self.page.offset)
-        await self._show(interaction, note)
+        await _show_page(interaction, service, clicker, self.offset, self.query, None)
 
 
-class ForgetAllView(OwnedView):
-    """The danger button of `/forget all`: nothing is deleted until its owner clicks it."""
+def memory_page_view(owner: str, page: MemoryPage, query: str | None) -> ui.View:
+    """The buttons for one page of `owner`'s memories: one delete per memory shown, then Newer / Older.
 
-    refusal = "Only the person who ran /forget all can confirm it."
+    Args:
+        owner: the Discord user id the buttons answer to.
+        page: the page shown in the embed above the buttons.
+        query: the search the paging buttons continue; dropped when it does not fit (`query_for_buttons`).
+    """
+    view = ui.View(timeout=None)  # nothing to time out: the buttons hold no state in this process
+    for number, record in enumerate(page.items, start=page.offset + 1):
+        if custom_ids.fits(custom_ids.delete_id(owner, number, record.id)):
+            view.add_item(DeleteButton(owner, number, record.id))
+        else:  # not a Mem0 id; /forget memory still reaches it
+            log.warning("memory id %r is too long for a delete button", record.id)
+    query = custom_ids.query_for_buttons(owner, query)
+    newer, older = max(page.offset - PAGE_SIZE, 0), page.offset + PAGE_SIZE
+    view.add_item(PageButton(owner, newer, query, label="◀ Newer", disabled=not page.has_previous))
+    view.add_item(PageButton(owner, older, query, label="Older ▶", disabled=not page.has_next))
+    return view
 
-    def __init__(self, service: ChatServiceLike, owner: ChatIdentity, token: str) -> None:
-        super().__init__(owner)
-        self.service = service
-        self._token = token
 
-    @ui.button(label="Forget everything", style=discord.ButtonStyle.danger)
-    async def confirm(self, interaction: Interaction, button: ui.Button[ForgetAllView]) -> None:
+def _listing_query(message: discord.Message | None) -> str | None:
+    """The search a listing continues, read from its paging buttons (delete buttons do not carry it)."""
+    for row in message.components if message is not None else []:
+        for component in getattr(row, "children", []):
+            match = custom_ids.PAGE.fullmatch(getattr(component, "custom_id", None) or "")
+            if match is not None:
+                return match["query"] or None
+    return None
+
+
+async def _load_page(
+    service: ChatServiceLike, owner: ChatIdentity, offset: int, query: str | None
+) -> MemoryPage:
+    page = await service.list_memories(owner, offset=max(offset, 0), limit=PAGE_SIZE, query=query)
+    while not page.items and page.offset > 0:  # past the end (the last page emptied): show the last one
+        offset = max(min(page.offset, page.total) - 1, 0) // PAGE_SIZE * PAGE_SIZE
+        page = await service.list_memories(owner, offset=offset, limit=PAGE_SIZE, query=query)
+    return page
+
+
+async def _show_page(
+    interaction: Interaction,
+    service: ChatServiceLike,
+    owner: ChatIdentity,
+    offset: int,
+    query: str | None,
+    note: str | None,
+) -> None:
+    page = await _load_page(service, owner, offset, query)
+    if not page.items:
+        await interaction.edit_original_response(content=note or messages.NO_MEMORIES, embed=None, view=None)
+        return
+    await interaction.edit_original_response(
+        content=note, embed=memories_embed(page, query=query), view=memory_page_view(owner.user, page, query)
+    )
+
+
+# --- /forget all -------------------------------------------------------------------------------------
+
+
+class ConfirmForgetAllButton(_OwnedButton, template=custom_ids.FORGET_ALL):
+    """The danger button of `/forget all`; its token is signed for its owner and expires (bot/confirm.py)."""
+
+    refusal = NOT_YOUR_FORGET_ALL
+
+    def __init__(self, owner: str, token: str) -> None:
+        button: AnyButton = ui.Button(
+            label="Forget everything",
+            style=discord.ButtonStyle.danger,
+            custom_id=custom_ids.forget_all_id(owner, token),
+        )
+        super().__init__(owner, button)
+        self.token = token
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: Interaction, item: ui.Item[Any], match: re.Match[str], /
+    ) -> ConfirmForgetAllButton:
+        return cls(match["owner"], match["token"])
+
+    async def clicked(self, interaction: Interaction, service: ChatServiceLike) -> None:
         await interaction.response.defer()
-        self.stop()
-        count = await self.service.confirm_forget_all(identity_for_interaction(interaction), self._token)
+        count = await service.confirm_forget_all(identity_for_interaction(interaction), self.token)
         text = messages.FORGET_ALL_REFUSED if count is None else messages.forget_all_done(count)
         await interaction.edit_original_response(content=text, view=None)
 
-    @ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
-    async def cancel(self, interaction: Interaction, button: ui.Button[ForgetAllView]) -> None:
-        self.stop()
-        await interaction.response.edit_message(content="Cancelled: nothing was forgotten.", view=None)
+
+class CancelForgetAllButton(_OwnedButton, template=custom_ids.FORGET_ALL_CANCEL):
+    refusal = NOT_YOUR_FORGET_ALL
+
+    def __init__(self, owner: str) -> None:
+        custom_id = custom_ids.forget_all_cancel_id(owner)
+        button: AnyButton = ui.Button(
+            label="Cancel", style=discord.ButtonStyle.secondary, custom_id=custom_id
+        )
+        super().__init__(owner, button)
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: Interaction, item: ui.Item[Any], match: re.Match[str], /
+    ) -> CancelForgetAllButton:
+        return cls(match["owner"])
+
+    async def clicked(self, interaction: Interaction, service: ChatServiceLike) -> None:
+        await interaction.response.edit_message(content=CANCELLED, view=None)
+
+
+def forget_all_view(owner: str, token: str) -> ui.View:
+    """ "Forget everything" / "Cancel" for `owner`, with the confirmation `token` from the core.
+
+    Raises:
+        ValueError: the token is too long for a custom_id (the core's token format changed).
+    """
+    if not custom_ids.fits(custom_ids.forget_all_id(owner, token)):
+        raise ValueError(f"a forget-all token of {len(token)} characters does not fit in a button")
+    view = ui.View(timeout=None)
+    view.add_item(ConfirmForgetAllButton(owner, token))
+    view.add_item(CancelForgetAllButton(owner))
+    return view
+
+
+# --- buttons from before ------------------------------------------------------------------------------
+
+
+class OutdatedButton(ui.DynamicItem[AnyButton], template=custom_ids.BEFORE_RESTARTS):
+    """A button from a version that kept its state in memory: say so instead of "This interaction failed"."""
+
+    def __init__(self, custom_id: str) -> None:
+        super().__init__(ui.Button(label="…", custom_id=custom_id))
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: Interaction, item: ui.Item[Any], match: re.Match[str], /
+    ) -> OutdatedButton:
+        return cls(match.string)
+
+    async def callback(self, interaction: Interaction) -> None:
+        with contextlib.suppress(*UNDELIVERABLE):
+            await interaction.response.send_message(OUTDATED, ephemeral=True)
+
+
+PERSISTENT_BUTTONS: tuple[type[ui.DynamicItem[AnyButton]], ...] = (
+    DeleteButton,
+    PageButton,
+    ConfirmForgetAllButton,
+    CancelForgetAllButton,
+    OutdatedButton,
+)
+"""Register with `client.add_dynamic_items(*PERSISTENT_BUTTONS)` before connecting."""
 
 
 async def tell_failure(interaction: Interaction) -> None:
