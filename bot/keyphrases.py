@@ -49,7 +49,7 @@ _FILLER = frozenset(
     may might must do does did of for to in on at by with from and or but if then than as so about into
     over under after before between through during up down out off dominates dominate powers offers provides
     allows enables supports requires creates improves improving explains compares includes becomes remains
-    seems means runs helps gives brings takes trained train compared
+    seems means runs helps gives brings takes trained train compared matter matters mattered
     """.split()
 )
 _TOKEN = re.compile(r"^[\w][\w+#.\-]*$")

@@ -31,6 +31,16 @@ def test_a_repeated_compound_stays_whole_and_a_dominant_word_stands_alone() -> N
     assert "rust" in found and "async-rust" not in found
 
 
+def test_a_verb_at_the_end_of_a_phrase_is_not_part_of_the_tag() -> None:
+    # "why tail latency matters" once gave "latency-matters", then "matters" read as politics to a person who
+    # avoids politics, and the reply claimed it had skipped politics in an article about Rust.
+    found = candidates(
+        "A long read about Rust async runtimes, work-stealing schedulers and why tail latency matters"
+    )
+    assert "tail-latency" in found
+    assert not [tag for tag in found if "matter" in tag]
+
+
 def test_no_two_candidates_share_a_word() -> None:
     found = candidates(ELECTION_AND_PYTHON)
     words = [w.rstrip("s") for tag in found for w in tag.split("-")]
