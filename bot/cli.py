@@ -32,7 +32,9 @@ UserOpt = Annotated[str | None, typer.Option("--user", help="Console user name (
 UserIdOpt = Annotated[str | None, typer.Option("--user-id", help="A full memory user id, e.g. slack:T1:U2.")]
 
 
-def _settings() -> Settings:
+def _settings(*, conversation: bool = False) -> Settings:
+    """Settings, with logging configured. In a terminal conversation, log lines would land between the
+    user's lines, so there it logs only warnings unless LOG_LEVEL says otherwise."""
     try:
         settings = load_settings()
     except SettingsError as exc:
@@ -40,12 +42,14 @@ def _settings() -> Settings:
         raise typer.Exit(2) from None
     from bot.logs import configure_logging
 
+    if conversation and "log_level" not in settings.model_fields_set:
+        settings = settings.model_copy(update={"log_level": "WARNING"})
     configure_logging(settings)
     return settings
 
 
-def _run(fn: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
-    settings = _settings()
+def _run(fn: Callable[[Settings], Coroutine[Any, Any, T]], *, conversation: bool = False) -> T:
+    settings = _settings(conversation=conversation)
     try:
         return asyncio.run(fn(settings))
     except SettingsError as exc:
@@ -91,7 +95,7 @@ def chat(user: Annotated[str, typer.Option("--user", help="Who you are in this c
         async with build_service(settings) as service:
             await ConsoleAdapter(service, user=user).start()
 
-    _run(go)
+    _run(go, conversation=True)
 
 
 @app.command()
@@ -207,7 +211,16 @@ def run() -> None:
         async with build_service(settings) as service:
             await run_adapters(settings, service)
 
-    _run(go)
+    _run(go, conversation=_console_only())
+
+
+def _console_only() -> bool:
+    """`run` falls back to the console chat: no chat platform is configured."""
+    try:
+        settings = load_settings()
+    except SettingsError:
+        return False  # `_run` reports it
+    return not (settings.slack_enabled or settings.discord_enabled)
 
 
 @app.command()

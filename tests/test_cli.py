@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -24,6 +25,7 @@ def memorybot(
     stdin: str | None = None,
     env: dict[str, str] | None = None,
     cwd: Path | None = None,
+    unset: tuple[str, ...] = (),
 ) -> subprocess.CompletedProcess[str]:
     full_env = {
         k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_", "BOT_", "MEMORY"))
@@ -31,6 +33,8 @@ def memorybot(
     full_env.update({"MEMORYBOT_DATA_DIR": str(data_dir), "LOG_LEVEL": "WARNING", "COLUMNS": "200"})
     full_env.pop("MEM0_DIR", None)
     full_env.update(env or {})
+    for name in unset:
+        full_env.pop(name, None)
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         input=stdin,
@@ -114,6 +118,28 @@ def test_console_chat_end_to_end(tmp_path: Path) -> None:
     assert "Your memories" in out
     assert "erased all" in out
     assert out.rstrip().count("I don't remember anything about you yet.") == 1
+
+
+def closed_local_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def test_the_console_chat_keeps_log_lines_out_of_the_conversation(tmp_path: Path) -> None:
+    link = f"http://127.0.0.1:{closed_local_port()}/article"
+    script = f"{link}\n\n   \n/quit\n"
+    env = {"FETCH_ALLOW_PRIVATE": "true"}
+
+    quiet = memorybot(tmp_path / "data", "chat", stdin=script, env=env, unset=("LOG_LEVEL",))
+    assert quiet.returncode == 0, quiet.stderr
+    assert "note: I couldn't read that link" in quiet.stdout
+    assert "link not read" not in quiet.stdout + quiet.stderr
+    assert quiet.stdout.count("bot>") == 1, "blank lines get no reply"
+
+    asked = memorybot(tmp_path / "data2", "chat", stdin=script, env={**env, "LOG_LEVEL": "INFO"})
+    assert "link not read" in asked.stderr, "an explicit LOG_LEVEL is honoured"
 
 
 def test_run_without_platform_settings_is_the_console_chat(tmp_path: Path) -> None:

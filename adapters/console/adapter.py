@@ -12,6 +12,7 @@ from rich.table import Table
 
 from bot import messages
 from bot.service import ChatService
+from bot.text import is_blank
 from bot.types import ChatIdentity, IncomingMessage, Reply
 from memory.types import MemoryPage
 
@@ -48,6 +49,8 @@ class ConsoleAdapter:
             line = await self._readline("you> ")
             if line is None or line.strip() in ("/quit", "/exit"):
                 break
+            if is_blank(line):  # Enter on an empty line: just ask again
+                continue
             await self.handle_line(line)
         await self._service.drain()
 
