@@ -27,7 +27,7 @@ from bot.settings import Settings
 from bot.text import clean_input, is_blank, recall_query
 from bot.types import ChatIdentity, IncomingMessage, Reply
 from bot.update_queue import Job, UpdateQueue
-from memory.ids import session_id_for, user_id_for
+from memory.ids import SHORT_ID_CHARS, session_id_for, user_id_for
 from memory.mem0_store import Mem0Store
 from memory.store import MemoryUnavailable
 from memory.types import MemoryPage, MemoryRecord
@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 _PREFERENCES_IN_CONTEXT = 20
 _SETTLE_TIMEOUT_S = 3.0
 _GUIDANCE_TTL_S = 10.0
+_FULL_ID_CHARS = 36  # Mem0's ids are UUIDs
 
 
 class TaggingAgent(Protocol):
@@ -333,12 +334,25 @@ class ChatService:
         return await self.store.list(user_id, offset=offset, limit=limit)
 
     async def forget(self, identity: ChatIdentity, memory_id: str) -> bool:
+        """Forget one of the caller's memories, by its id or by the short id listings show.
+
+        False when no memory of the caller's has that id (someone else's id counts as unknown), or when a
+        short id is ambiguous.
+        """
         user_id = user_id_for(identity)
         async with self.store.user_lock(user_id):
-            deleted = await self.store.delete(user_id, memory_id)
+            memory_id = await self._full_id(user_id, memory_id.strip().strip("`"))
+            deleted = bool(memory_id) and await self.store.delete(user_id, memory_id)
         if deleted:
             self.compactor.after_delete()
         return deleted
+
+    async def _full_id(self, user_id: str, given: str) -> str:
+        """`given`, or the one id of the user's that starts with it when it is a short id."""
+        if len(given) < SHORT_ID_CHARS or len(given) >= _FULL_ID_CHARS:
+            return given
+        matches = [r.id for r in await self.store.all(user_id) if r.id.startswith(given.lower())]
+        return matches[0] if len(matches) == 1 else ""
 
     def forget_all_token(self, identity: ChatIdentity) -> str:
         return self._tokens.issue(user_id_for(identity))

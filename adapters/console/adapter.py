@@ -14,6 +14,7 @@ from bot import messages
 from bot.service import ChatService
 from bot.text import is_blank
 from bot.types import ChatIdentity, IncomingMessage, Reply
+from memory.ids import short_id
 from memory.types import MemoryPage
 
 PAGE_SIZE = 10
@@ -106,5 +107,5 @@ def memory_table(page: MemoryPage) -> Table:
     table.add_column("when", no_wrap=True)
     for record in page.items:
         when = record.created_at.strftime("%Y-%m-%d %H:%M") if record.created_at else ""
-        table.add_row(record.id, record.category, record.text, when)
+        table.add_row(short_id(record.id), record.category, record.text, when)
     return table

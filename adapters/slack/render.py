@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from bot.types import Reply
+from memory.ids import short_id
 from memory.types import MemoryPage, MemoryRecord
 
 SECTION_TEXT_LIMIT = 3000
@@ -176,7 +177,7 @@ def _memory_line(record: MemoryRecord) -> str:
     meta = [f"_{record.category}_"]
     if when is not None:
         meta.append(when.strftime("%Y-%m-%d"))
-    meta.append(f"`{fit(record.id, 100)}`")
+    meta.append(f"`{short_id(record.id)}`")
     return fit(record.text, SECTION_TEXT_LIMIT - 200) + "\n" + " · ".join(meta)
 
 

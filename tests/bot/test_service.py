@@ -7,6 +7,7 @@ import re
 from bot import messages
 from bot.service import ChatService
 from bot.types import ChatIdentity, IncomingMessage
+from memory.ids import short_id
 
 ELECTION_TEXT = (
     "The election campaign heated up as candidates debated voting rules, while a new Python library "
@@ -92,6 +93,22 @@ async def test_forget_one_only_works_on_own_memories(service: ChatService) -> No
     assert await service.forget(who("alice"), bobs.id) is False
     assert await memory_texts(service, "bob") == [bobs.text]
     assert await service.forget(who("bob"), bobs.id) is True
+    assert await memory_texts(service, "bob") == []
+
+
+async def test_forget_takes_the_short_id_listings_show_but_only_for_ones_own_memories(
+    service: ChatService,
+) -> None:
+    await say(service, "alice", "I like rust content")
+    await say(service, "bob", "I like go content")
+    bobs = (await service.list_memories(who("bob"))).items[0]
+    short = short_id(bobs.id)
+    assert len(short) == 8
+
+    assert await service.forget(who("alice"), short) is False
+    assert await service.forget(who("bob"), short[:5]) is False, "too short to be sure which one"
+    assert await memory_texts(service, "bob") == [bobs.text]
+    assert await service.forget(who("bob"), f"`{short.upper()}`") is True
     assert await memory_texts(service, "bob") == []
 
 
