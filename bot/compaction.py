@@ -14,6 +14,8 @@ from typing import Protocol
 
 log = logging.getLogger(__name__)
 
+_RETRY_S = 60.0
+
 
 class Compactable(Protocol):
     @property
@@ -46,9 +48,19 @@ class Compactor:
         self._timer = asyncio.create_task(self._later(), name="memory-compaction")
 
     async def now(self) -> None:
-        """Compact at once (forget-all: the user is told their data is gone), after any run in progress."""
+        """Compact at once (forget-all: the user is told their data is gone), after any run in progress.
+
+        A failure (disk full, the store down) is logged and the compaction rescheduled: the memories are
+        already deleted from every search, so the caller still reports the deletion.
+        """
         async with self._lock:
-            await self._store.compact()
+            try:
+                await self._store.compact()
+            except Exception as exc:
+                log.warning("compaction failed; will retry", extra={"error": type(exc).__name__})
+            else:
+                return
+        self.after_delete()
 
     async def wait(self) -> None:
         """Until the scheduled compaction, if any, has run (tests, CLI one-shots)."""
@@ -70,14 +82,18 @@ class Compactor:
             pass
 
     async def _later(self) -> None:
-        await asyncio.sleep(self._delay_s)
-        async with self._lock:
-            if not self._store.needs_compaction:
-                return
-            self._compacting = True
-            try:
-                await self._store.compact()
-            except Exception as exc:  # the store is down or the child failed: the marker keeps it owed
-                log.warning("background compaction failed", extra={"error": type(exc).__name__})
-            finally:
-                self._compacting = False
+        delay = self._delay_s
+        while True:
+            await asyncio.sleep(delay)
+            async with self._lock:
+                if not self._store.needs_compaction:
+                    return
+                self._compacting = True
+                try:
+                    await self._store.compact()
+                    return
+                except Exception as exc:  # the store is down or the child failed: try again later
+                    log.warning("background compaction failed", extra={"error": type(exc).__name__})
+                finally:
+                    self._compacting = False
+            delay = max(self._delay_s, _RETRY_S)

@@ -57,3 +57,26 @@ async def test_a_compaction_owed_at_shutdown_runs_after_the_restart(tmp_path: Pa
         await service.compactor.wait()
         assert not service.store.needs_compaction
     assert files_containing(data, b"quoll") == []
+
+
+async def test_forget_all_still_answers_when_compaction_fails_and_compacts_after(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    await remember(["I like bilby content", "I avoid politics"], data)
+    # A file where compaction must put its copy: a real failure, as a full disk would give.
+    blockers = [p.with_name(p.name + ".compacting") for p in (data / "edge").iterdir() if p.is_dir()]
+    for blocker in blockers:
+        blocker.write_text("in the way")
+
+    async with build_service(make_settings(data, memory_compact_delay_s=3600)) as service:
+        token = service.forget_all_token(ALICE)
+        assert await service.confirm_forget_all(ALICE, token) == 2, "the deletion is reported"
+        assert (await service.list_memories(ALICE, limit=10)).items == []
+        assert service.store.needs_compaction, "the failed compaction is still owed"
+        assert service.compactor.scheduled, "and scheduled again"
+
+    for blocker in blockers:
+        blocker.unlink()
+    async with build_service(make_settings(data, memory_compact_delay_s=0)) as service:
+        await service.compactor.wait()
+        assert not service.store.needs_compaction
+    assert files_containing(data, b"bilby") == []
