@@ -10,12 +10,11 @@ from pydantic_ai.models.function import AgentInfo
 from adapters.discord import DiscordAdapter
 from bot.service import ChatService
 from bot.settings import Settings
-from bot.types import ChatIdentity
-from memory.types import MemoryRecord
 from tests.adapters.discord.conftest import (
     World,
     answers_to,
     discord_settings,
+    memories_of,
     running,
     scripted_model,
     tags_in,
@@ -27,16 +26,6 @@ ELECTION_TEXT = (
     "for data analysis was released to help programmers process polling data."
 )
 POLITICAL = re.compile(r"elect|polit|vot|campaign|candidate|govern|poll", re.I)
-
-
-def person(user: JSON) -> ChatIdentity:
-    return ChatIdentity(platform="discord", user=user["id"])
-
-
-async def memories_of(service: ChatService, user: JSON) -> list[MemoryRecord]:
-    await service.drain()
-    page = await service.list_memories(person(user), offset=0, limit=100)
-    return list(page.items)
 
 
 async def ask(world: World, author: JSON, channel: JSON, text: str) -> Recorded:
