@@ -300,22 +300,17 @@ async def _slack_driver(
     from adapters.slack import SlackAdapter
     from bot.app import build_service
 
-    class TimedFakeSlack(slack_api.FakeSlack):  # type: ignore[misc, name-defined]
-        """The Slack tests' fake, also handing each reply's arrival time to the channel's queue."""
+    replies: dict[str, asyncio.Queue[float]] = {}
 
-        def __init__(self) -> None:
-            super().__init__()
-            self.replies: dict[str, asyncio.Queue[float]] = {}
+    def inbox(channel: str) -> asyncio.Queue[float]:
+        """Arrival times of the bot's replies in `channel`."""
+        return replies.setdefault(channel, asyncio.Queue())
 
-        def inbox(self, channel: str) -> asyncio.Queue[float]:
-            return self.replies.setdefault(channel, asyncio.Queue())
+    def on_call(call: Any) -> None:
+        if call.method == "chat.postMessage":
+            inbox(str(call.params.get("channel"))).put_nowait(time.perf_counter())
 
-        async def _record(self, call: Any) -> None:
-            if call.method == "chat.postMessage":
-                self.inbox(str(call.params.get("channel"))).put_nowait(time.perf_counter())
-            await super()._record(call)
-
-    async with TimedFakeSlack() as fake:
+    async with slack_api.FakeSlack(on_call=on_call) as fake:
         slack_settings = settings.model_copy(
             update={
                 "slack_bot_token": SecretStr(slack_api.BOT_TOKEN),
@@ -336,11 +331,11 @@ async def _slack_driver(
 
                     async def exchange(user: str, text: str) -> tuple[str, float]:
                         body = payloads.dm(user, text)
-                        inbox = fake.inbox(body["event"]["channel"])
+                        replied_in = inbox(body["event"]["channel"])
                         status, answer = await sender.event(body)
                         if status != 200:
                             raise RuntimeError(f"Bolt answered HTTP {status}: {answer[:200]}")
-                        replied = await inbox.get()
+                        replied = await replied_in.get()
                         return f"slack:{body['event']['client_msg_id']}", replied
 
                     yield service, exchange, slack_api.TEAM_ID

@@ -59,9 +59,17 @@ class _RateLimit:
 class FakeSlack:
     """Run with `async with FakeSlack() as slack:`; `slack.api_url` is what SLACK_API_URL should be."""
 
-    def __init__(self, *, bot_token: str = BOT_TOKEN, app_token: str = APP_TOKEN) -> None:
+    def __init__(
+        self,
+        *,
+        bot_token: str = BOT_TOKEN,
+        app_token: str = APP_TOKEN,
+        on_call: Callable[[Call], None] | None = None,
+    ) -> None:
         self.bot_token = bot_token
         self.app_token = app_token
+        self.on_call = on_call
+        """Told of every call as it arrives (the chat benchmark times replies with it)."""
         self.calls: list[Call] = []
         self.messages: list[dict[str, Any]] = []
         """Every message in the fake workspace: posted by the app, or people's (see `remember`)."""
@@ -145,6 +153,8 @@ class FakeSlack:
         return matching()
 
     async def _record(self, call: Call) -> None:
+        if self.on_call is not None:
+            self.on_call(call)
         async with self._changed:
             self.calls.append(call)
             self._changed.notify_all()
