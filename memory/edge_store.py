@@ -75,7 +75,11 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-_RRF_K = 60
+_RRF_K = 10
+"""Reciprocal-rank fusion's k. The usual 60 flattens the top of each list, so a memory ranked first by BM25
+loses to ones both lists rank middling. On LOCOMO (5,882 memories, 1,527 questions, hit@10): k = 60 gives
+67.1%, any k from 2 to 10 gives 71.4-72.2% whatever the candidate count (20-60), BM25 alone 70.3%, dense alone
+59.1%."""
 
 
 class EdgeVectorStore(VectorStoreBase):  # type: ignore[misc]  # mem0 ships no type information
@@ -309,7 +313,7 @@ class EdgeVectorStore(VectorStoreBase):  # type: ignore[misc]  # mem0 ships no t
     ) -> Points:
         """Dense and BM25 candidates fused by reciprocal rank in one Edge query.
 
-        `score` is the RRF score (about 1/60 per list a point tops; only the order means anything);
+        `score` is the RRF score (about 1/10 per list a point tops; only the order means anything);
         `similarity` is the cosine similarity to `vectors`, to apply a relevance threshold. Not hybrid:
         `search`.
         """
