@@ -77,7 +77,7 @@ def compact_in_child(directory: Path, dims: int) -> bool:
     if result.returncode != 0:
         detail = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
         raise CompactionFailed(f"compacting {directory} failed ({result.returncode}): {detail[0]}")
-    return result.stdout.strip().endswith("changed") and not result.stdout.strip().endswith("unchanged")
+    return result.stdout.strip().splitlines()[-1:] == ["changed"]
 
 
 def _load(directory: Path, dims: int) -> EdgeShard:

@@ -150,7 +150,8 @@ class SharedShard:
                 try:
                     self._shard = load(self.directory)
                 except BaseException:
-                    self._release()
+                    with _REGISTRY_LOCK:
+                        self._release()
                     raise
             pending_marker(self.directory).unlink(missing_ok=True)
             self._pending_marked = False
@@ -162,20 +163,16 @@ class SharedShard:
             self._pending_marked = True
 
     def _release(self) -> None:
-        """Give the directory back (lock file, registry); the shard itself is already closed."""
+        """Give the directory back (lock file, registry); the shard is closed and `_REGISTRY_LOCK` held."""
         fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
         os.close(self._lock_fd)
-        with _REGISTRY_LOCK:
-            if _REGISTRY.get(self.directory) is self:
-                del _REGISTRY[self.directory]
+        if _REGISTRY.get(self.directory) is self:
+            del _REGISTRY[self.directory]
 
-    def close(self, *, destroy: bool = False, drop_wal: bool = False) -> None:
+    def close(self, *, destroy: bool = False) -> None:
         """Flush and close the shard, release the directory; with `destroy`, delete the directory first.
 
-        With `drop_wal`, delete the write-ahead log after the flush: every operation in it is already in the
-        segments, but its files keep the text of deleted points until Edge rotates them, which a forget-all
-        must not wait for. The next call reopens the shard with a fresh log. Waits for calls in flight.
-        Idempotent.
+        Waits for calls in flight. Idempotent.
         """
         # The registry lock too: a store that finds the shard closed reopens it through `open_shard`, which
         # must wait until this process has let go of the directory, or it would lock itself out. Writes
@@ -192,13 +189,8 @@ class SharedShard:
                     shutil.rmtree(self.directory, ignore_errors=True)
                     pending_marker(self.directory).unlink(missing_ok=True)
                     self._pending_marked = False
-                elif drop_wal:
-                    shutil.rmtree(self.directory / "wal", ignore_errors=True)
             finally:
-                fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
-                os.close(self._lock_fd)
-                if _REGISTRY.get(self.directory) is self:
-                    del _REGISTRY[self.directory]
+                self._release()
         logger.debug("closed Edge shard %s%s", self.directory, " and deleted it" if destroy else "")
 
 
