@@ -32,10 +32,10 @@ from rich.progress import Progress
 from bench.metrics import latency_summary
 from bench.progress import start_step
 from bench.stores import bench_settings
+from bot.identity import user_id_for
 from bot.settings import Settings, StoreName
 from bot.types import ChatIdentity, IncomingMessage
 from memory.client import configure_mem0_environment
-from memory.ids import user_id_for
 
 log = logging.getLogger(__name__)
 

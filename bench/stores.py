@@ -68,7 +68,9 @@ def open_store(
     """
     from memory.client import build_mem0
 
-    mem0 = build_mem0(bench_settings(data_dir, store=variant.store, hybrid=variant.retrieval == "hybrid"))
+    mem0 = build_mem0(
+        bench_settings(data_dir, store=variant.store, hybrid=variant.retrieval == "hybrid").store_config()
+    )
     if passages:
         mem0.embedding_model = PrecomputedPassages(mem0.embedding_model, passages)
     return Mem0Store(mem0)

@@ -29,7 +29,7 @@ async def build_service(settings: Settings) -> AsyncIterator[ChatService]:
     from memory.mem0_store import Mem0Store
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    mem0 = await asyncio.to_thread(build_mem0, settings)
+    mem0 = await asyncio.to_thread(build_mem0, settings.store_config())
     store = Mem0Store(mem0)
     queue = UpdateQueue(settings.data_dir / "updates.db")
     configured = settings.secret.get_secret_value() if settings.secret else None

@@ -69,7 +69,7 @@ def _store_locked_errors() -> tuple[type[BaseException], ...]:
 
 
 def _user_id(user: str | None, user_id: str | None) -> str:
-    from memory.ids import user_id_for
+    from bot.identity import user_id_for
 
     if bool(user) == bool(user_id):
         err.print("Give exactly one of --user NAME or --user-id ID.")
@@ -251,7 +251,7 @@ def migrate(
     from memory.client import build_vector_store
     from memory.migrate import copy_points
 
-    source = build_vector_store(settings)
+    source = build_vector_store(settings.store_config())
     target_settings = settings.model_copy(
         update={
             "qdrant_url": to_url,
@@ -266,7 +266,7 @@ def migrate(
     if not to_url and target_settings.memory_store == settings.memory_store and not settings.qdrant_url:
         err.print("The target is the store already in use; nothing to do.")
         raise typer.Exit(2)
-    target = build_vector_store(target_settings)
+    target = build_vector_store(target_settings.store_config())
     total = len(source.list(filters=None, top_k=10_000_000)[0])
     with Progress(TextColumn("copying memories"), BarColumn(), MofNCompleteColumn(), console=err) as progress:
         task = progress.add_task("copy", total=total)

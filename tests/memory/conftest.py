@@ -15,6 +15,6 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
     from memory.client import build_mem0
 
     settings = make_settings(tmp_path / "data", memory_store=request.param)
-    mem = Mem0Store(build_mem0(settings))
+    mem = Mem0Store(build_mem0(settings.store_config()))
     yield mem
     await mem.close()

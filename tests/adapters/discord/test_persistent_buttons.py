@@ -24,9 +24,9 @@ from adapters.discord.views import (
 )
 from bot import messages
 from bot.confirm import TOKEN_TTL_S, ConfirmTokens, load_or_create_secret
+from bot.identity import user_id_for
 from bot.service import ChatService
 from bot.settings import Settings
-from memory.ids import user_id_for
 from memory.types import MemoryPage, MemoryRecord
 from tests.adapters.discord.conftest import (
     ALICE_SAYS,

@@ -7,8 +7,8 @@ import json
 
 from adapters.slack.render import ACTION_FORGET, ACTION_FORGET_ALL, ACTION_PAGE, escape
 from bot import messages
+from bot.identity import user_id_for
 from bot.types import ChatIdentity
-from memory.ids import user_id_for
 from tests.adapters.slack.helpers import SlackHarness, button, buttons, mrkdwn
 from tests.fakes import slack_payloads as p
 

@@ -12,7 +12,7 @@ from adapters.slack.convert import (
     workspace_for,
 )
 from adapters.slack.dedupe import RecentKeys
-from memory.ids import user_id_for
+from bot.identity import user_id_for
 from tests.fakes import slack_payloads as p
 
 

@@ -4,8 +4,8 @@ import itertools
 
 import pytest
 
+from bot.identity import session_id_for, user_id_for
 from bot.types import ChatIdentity
-from memory.ids import session_id_for, user_id_for
 
 
 def test_user_ids_have_the_documented_shape() -> None:
