@@ -75,11 +75,13 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-_RRF_K = 10
+RRF_K = 10
 """Reciprocal-rank fusion's k. The usual 60 flattens the top of each list, so a memory ranked first by BM25
 loses to ones both lists rank middling. On LOCOMO (5,882 memories, 1,527 questions, hit@10): k = 60 gives
 67.1%, any k from 2 to 10 gives 71.4-72.2% whatever the candidate count (20-60), BM25 alone 70.3%, dense alone
 59.1%."""
+RRF_WEIGHTS = (1.0, 1.0)
+"""Weights of the dense and the BM25 list in the fusion."""
 
 
 class EdgeVectorStore(VectorStoreBase):  # type: ignore[misc]  # mem0 ships no type information
@@ -90,6 +92,8 @@ class EdgeVectorStore(VectorStoreBase):  # type: ignore[misc]  # mem0 ships no t
         collection_name: This store's collection.
         embedding_model_dims: Dense vector size; must match an existing collection.
         hybrid: Store a BM25 sparse vector with each point and answer keyword and hybrid searches.
+        rrf_k: `hybrid_search`'s reciprocal-rank-fusion k.
+        rrf_weights: `hybrid_search`'s weights of the dense and the BM25 candidates.
 
     Raises:
         StoreLocked: another process is using the directory.
@@ -97,12 +101,21 @@ class EdgeVectorStore(VectorStoreBase):  # type: ignore[misc]  # mem0 ships no t
     """
 
     def __init__(
-        self, path: Path, collection_name: str, embedding_model_dims: int, *, hybrid: bool = True
+        self,
+        path: Path,
+        collection_name: str,
+        embedding_model_dims: int,
+        *,
+        hybrid: bool = True,
+        rrf_k: int = RRF_K,
+        rrf_weights: tuple[float, float] = RRF_WEIGHTS,
     ) -> None:
         self.path = Path(path)
         self.collection_name = collection_name
         self.embedding_model_dims = embedding_model_dims
         self.hybrid = hybrid
+        self.rrf_k = rrf_k
+        self.rrf_weights = rrf_weights
         self._shared = self._open()
 
     # -- Mem0's VectorStoreBase -----------------------------------------------------------------------------
@@ -313,7 +326,8 @@ class EdgeVectorStore(VectorStoreBase):  # type: ignore[misc]  # mem0 ships no t
     ) -> Points:
         """Dense and BM25 candidates fused by reciprocal rank in one Edge query.
 
-        `score` is the RRF score (about 1/10 per list a point tops; only the order means anything);
+        `score` is the weighted RRF score (weight / (k + rank) summed over the lists; only the order means
+        anything);
         `similarity` is the cosine similarity to `vectors`, to apply a relevance threshold. Not hybrid:
         `search`.
         """
@@ -334,7 +348,8 @@ class EdgeVectorStore(VectorStoreBase):  # type: ignore[misc]  # mem0 ships no t
         request = QueryRequest(
             limit=top_k,
             prefetches=prefetches,
-            query=Fusion.Rrf(k=_RRF_K),  # type: ignore[arg-type]  # the stub forgets Rrf is a Fusion
+            # The stub forgets Rrf is a Fusion; one weight per prefetch (BM25 has none for a stopword query).
+            query=Fusion.Rrf(k=self.rrf_k, weights=list(self.rrf_weights[: len(prefetches)])),  # type: ignore[arg-type]
             filter=edge_filter,
             with_payload=True,
             with_vector=[DENSE],
