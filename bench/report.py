@@ -241,21 +241,23 @@ def _category_md(variants: Sequence[Mapping[str, Any]]) -> str:
 
 
 def _chat_md(chat: Mapping[str, Any]) -> str:
-    reply, lag = chat["reply_ms"], chat["update_lag_ms"]
-    return "\n".join(
-        [
-            f"Chat ({chat.get('path')}: {chat.get('path_note', '')}; "
-            f"offline model, {chat.get('store')} store):",
-            "",
-            "| users x messages | messages/s | reply p50 / p95 / p99 ms | memory update lag p50 / p95 ms "
-            "| peak RSS MB | errors |",
-            "|---|---|---|---|---|---|",
-            f"| {chat['users']} x {chat['messages']} | {_num(chat['messages_per_s'])} "
+    lines = [
+        f"Chat ({chat.get('path')}: {chat.get('path_note', '')}; offline model, {chat.get('store')} store):",
+        "",
+        "| embedder | users x messages | messages/s | reply p50 / p95 / p99 ms "
+        "| memory update lag p50 / p95 / p99 ms | peak RSS MB | errors |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for run in chat.get("variants") or [chat]:
+        reply, lag = run["reply_ms"], run["update_lag_ms"]
+        lines.append(
+            f"| {run.get('embedder', '–')} | {run['users']} x {run['messages']} "
+            f"| {_num(run['messages_per_s'])} "
             f"| {_num(reply['p50'])} / {_num(reply['p95'])} / {_num(reply['p99'])} "
-            f"| {_num(lag['p50'])} / {_num(lag['p95'])} | {_num(chat['peak_rss_mb'])} "
-            f"| {chat.get('errors', 0)} |",
-        ]
-    )
+            f"| {_num(lag['p50'])} / {_num(lag['p95'])} / {_num(lag.get('p99'))} "
+            f"| {_num(run['peak_rss_mb'])} | {run.get('errors', 0)} |"
+        )
+    return "\n".join(lines)
 
 
 def _skipped(dataset: Mapping[str, Any]) -> str:

@@ -63,9 +63,10 @@ def _run(fn: Callable[[Settings], Coroutine[Any, Any, T]], *, conversation: bool
 def _store_locked_errors() -> tuple[type[BaseException], ...]:
     try:
         from memory.edge_store import StoreLocked
+        from memory.store_meta import EmbedderMismatch
     except ImportError:  # pragma: no cover - the edge store is part of the package
         return ()
-    return (StoreLocked,)
+    return (StoreLocked, EmbedderMismatch)
 
 
 def _user_id(user: str | None, user_id: str | None) -> str:
@@ -236,14 +237,22 @@ def migrate(
             "--to-store", help="Embedded store to copy into: edge or qdrant-local (same data directory)."
         ),
     ] = None,
+    reembed: Annotated[
+        bool,
+        typer.Option("--reembed", help="Re-embed every memory in place with the configured EMBEDDER."),
+    ] = False,
 ) -> None:
-    """Copy every memory from the configured store into another one (e.g. embedded → Qdrant cluster).
+    """Copy every memory from the configured store into another one (e.g. embedded → Qdrant cluster), or
+    re-embed them all with the configured embedder (`--reembed`, after changing EMBEDDER).
 
     Stop the bot first (the embedded store is locked while it runs). Afterwards point the settings at the new
     store (`QDRANT_URL=...`). Nothing is deleted from the source.
     """
+    if reembed and not (to_url or to_store):
+        _reembed(_settings())
+        return
     if bool(to_url) == bool(to_store) or (to_store and to_store not in ("edge", "qdrant-local")):
-        err.print("Give exactly one of --to-url URL or --to-store edge|qdrant-local.")
+        err.print("Give exactly one of --to-url URL, --to-store edge|qdrant-local or --reembed.")
         raise typer.Exit(2)
     settings = _settings()
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -279,6 +288,31 @@ def migrate(
         f"Copied {copied} memories. Now point memorybot at the new store "
         f"({'QDRANT_URL=' + to_url if to_url else 'MEMORY_STORE=' + str(to_store)})."
     )
+
+
+def _reembed(settings: Settings) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from memory.client import build_embedder
+    from memory.migrate import reembed
+
+    config = settings.store_config()
+    columns = (TextColumn(f"re-embedding with {settings.embedder}"), BarColumn(), MofNCompleteColumn())
+    try:
+        with Progress(*columns, TimeRemainingColumn(), console=err) as progress:
+            task = progress.add_task("reembed", total=None)
+            count = reembed(
+                config,
+                build_embedder(config),
+                on_progress=lambda done, total: progress.update(task, completed=done, total=total),
+            )
+    except ValueError as exc:
+        err.print(f"Cannot re-embed: {exc}", markup=False)
+        raise typer.Exit(2) from None
+    except _store_locked_errors() as exc:
+        err.print(f"Cannot re-embed: {exc}", markup=False)
+        raise typer.Exit(3) from None
+    out.print(f"Re-embedded {count} memories with EMBEDDER={settings.embedder}; the bot can start again.")
 
 
 guidance_app = typer.Typer(help="Bot-wide guidance (agent-level memory) that shapes everyone's tags.")

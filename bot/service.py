@@ -22,6 +22,7 @@ from bot import messages
 from bot.agent import TagDeps, TagResult
 from bot.compaction import Compactor
 from bot.confirm import ConfirmTokens
+from bot.context_budget import within_budget
 from bot.identity import session_id_for, user_id_for
 from bot.ratelimit import RateLimiter
 from bot.settings import Settings
@@ -231,7 +232,7 @@ class ChatService:
             if record.id not in seen and record.user_id == user_id:
                 seen.add(record.id)
                 ordered.append(record)
-        return ordered, True
+        return within_budget(ordered, self.settings.memory_context_tokens), True
 
     async def _run_agent(self, text: str, deps: TagDeps) -> TagResult | None:
         try:

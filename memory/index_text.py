@@ -10,6 +10,7 @@ hit@10 by 3 to 5 points (docs/benchmarks.md).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -22,13 +23,15 @@ version their vectors were computed with, and are re-indexed once when it change
 
 DATE_KEYS = ("session_date", "said_at", "created_at")
 """Metadata keys holding when a memory was said, most specific first."""
+_DAY_MONTH_YEAR = re.compile(r"\b(\d{1,2})\s+([A-Za-z]+),?\s+(\d{4})\b")
 
 
 def spoken_date(metadata: Mapping[str, Any]) -> str | None:
     """The memory's date in words ("8 May 2023"), or None when the metadata has none.
 
-    A date already in words (LOCOMO's "1:56 pm on 8 May, 2023") is kept as written; ISO timestamps (what the
-    bot stores in `created_at`) become "<day> <month> <year>", the way people ask about them.
+    ISO timestamps (what the bot stores in `created_at`) and dates in words with a time ("1:56 pm on 8 May,
+    2023", as LOCOMO writes them) both become "<day> <month> <year>": the way people ask about them, and
+    short, since the date is repeated in every line of the memory context. Anything else is kept as written.
     """
     for key in DATE_KEYS:
         value = metadata.get(key)
@@ -37,7 +40,8 @@ def spoken_date(metadata: Mapping[str, Any]) -> str | None:
         try:
             parsed = datetime.fromisoformat(value.strip())
         except ValueError:
-            return value.strip()
+            words = _DAY_MONTH_YEAR.search(value)
+            return " ".join(words.groups()) if words else value.strip()
         return f"{parsed.day} {parsed:%B %Y}"
     return None
 
