@@ -148,8 +148,7 @@ class UpdateWorker:
                 await apply_update(self._store, update)
             await asyncio.to_thread(self._queue.done, job.key)
             self._after_delete()  # a superseded memory leaves its old text behind
-            if self._on_applied is not None:
-                await self._on_applied(update)
+            await self._after_applied(update)
         except Exception as exc:
             parked = await asyncio.to_thread(self._queue.failed, job.key, f"{type(exc).__name__}: {exc}")
             log.warning("memory update failed", extra={"parked": parked, "error": type(exc).__name__})
@@ -162,6 +161,15 @@ class UpdateWorker:
                     del self._unsettled[job.user_id]
             async with self._progress:
                 self._progress.notify_all()
+
+    async def _after_applied(self, update: MemoryUpdate) -> None:
+        """The hook runs once the update is stored and marked done: its failure must not re-run the update."""
+        if self._on_applied is None:
+            return
+        try:
+            await self._on_applied(update)
+        except Exception as exc:
+            log.warning("after-update hook failed", extra={"error": type(exc).__name__})
 
     async def _run(self) -> None:
         tasks: set[asyncio.Task[None]] = set()
