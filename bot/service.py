@@ -1,9 +1,10 @@
 """The one platform-neutral entry point every adapter calls.
 
-`handle` answers a message: recall the speaker's memories, read shared links, run the tagging agent, and queue
-the memory update durably *before* returning, so the reply never waits on the update and a crash loses
-nothing.
-The memory commands (list, forget, export) live here once for every adapter.
+`handle` answers a message: recall the speaker's memories and fold their typed profile, read shared links,
+run the tagging agent with the thread's recent turns, resolve any "forget what I said about …", and queue the
+message's `MemoryUpdate` durably *before* returning, so the reply never waits on the update and a crash loses
+nothing; `bot.worker` applies it. The memory commands (list, forget, export) and the operator's guidance live
+here once for every adapter.
 """
 
 from __future__ import annotations
