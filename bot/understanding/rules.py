@@ -11,6 +11,7 @@ what to answer.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -323,24 +324,37 @@ def understand(text: str, *, in_thread: bool = False) -> Understood:
     if question is not None:
         return Understood(question=question)
     if in_thread:
-        if (ops := _correction(bare)) is not None:
+        if (ops := _safely(_correction, bare)) is not None:
             return Understood(operations=ops, statement_only=True)
         if (follow := _follow_up(plain)) is not None:
             return Understood(follow_up=follow)
     operations: list[Operation] = []
     leftover: list[str] = []
     for clause in clauses(plain):
-        found = _clause_operations(clause)
-        if found is None:
-            found = _language(clause)
-        if found is None:
-            found = [Add(preference=p) for p in _prefs(clause)]
+        found = _operations_in(clause)
         if found:
             operations.extend(found)
         else:
             leftover.extend(w for w in _WORD.findall(clause.lower()) if w not in _SMALL_TALK)
     operations = _last_word_per_key(operations)
     return Understood(operations=operations, statement_only=bool(operations) and len(leftover) <= 3)
+
+
+def _operations_in(clause: str) -> list[Operation] | None:
+    found = _safely(_clause_operations, clause)
+    if found is None:
+        found = _safely(_language, clause)
+    if found is None:
+        found = [Add(preference=p) for p in _prefs(clause)]
+    return found
+
+
+def _safely(rule: Callable[[str], list[Operation] | None], text: str) -> list[Operation] | None:
+    """A rule whose match does not fit the model (a 300-character "tag") understood nothing."""
+    try:
+        return rule(text)
+    except ValueError:  # pydantic's ValidationError included
+        return None
 
 
 def _last_word_per_key(operations: list[Operation]) -> list[Operation]:

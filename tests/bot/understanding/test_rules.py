@@ -94,3 +94,12 @@ def test_content_and_other_peoples_statements_change_nothing(text: str) -> None:
 )
 def test_operator_guidance_is_read_into_the_same_model(guidance: str, expected: list[Preference]) -> None:
     assert parse_guidance(guidance) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["forget what I said about " + "word " * 60, "no — " + "x" * 100 + ", not points", "call me " + "Z" * 400],
+)
+def test_a_match_that_does_not_fit_the_model_is_understood_as_nothing(text: str) -> None:
+    understood = understand(text, in_thread=True)  # never an exception: the reply must not fail on it
+    assert all(len(str(op)) < 1000 for op in understood.operations)
