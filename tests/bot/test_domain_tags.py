@@ -8,6 +8,9 @@ from bot.keyphrases import candidates
 from bot.phrases import extract_phrases
 from bot.stopwords import DATE_WORDS, NUMBER_WORDS
 from bot.subjects import SUBJECTS
+from bot.tag_policy import shape_tags
+from memory.preferences import Preferences
+from tests.bot._similarity import e5_similarity
 from tests.bot.data.domain_texts import DOMAIN_CASES, DomainCase
 
 SHOWN = 5
@@ -57,3 +60,21 @@ def test_a_title_in_title_case_does_not_make_every_word_a_name() -> None:
 def test_no_subject_when_none_is_clear() -> None:
     found = candidates("Lunch was fine. The meeting moved to Thursday and Sam will send the notes.")
     assert found and not [t for t in found if t in SUBJECTS]
+
+
+@pytest.fixture(scope="module")
+def avoids_politics() -> Preferences:
+    return Preferences(avoids=["politics"])
+
+
+@pytest.mark.parametrize("case", DOMAIN_CASES, ids=lambda c: c.id)
+def test_avoiding_politics_drops_tags_only_from_political_texts(
+    case: DomainCase, avoids_politics: Preferences
+) -> None:
+    # Once a Kubernetes release note came back with "skipped politics as you asked".
+    shaped = shape_tags(candidates(case.text), avoids_politics, e5_similarity)
+    if case.political:
+        assert len(shaped.skipped.get("politics", [])) >= 3, shaped
+        assert "voter-turnout" not in shaped.tags
+    else:
+        assert shaped.skipped == {}, shaped.skipped
