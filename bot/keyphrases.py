@@ -33,7 +33,15 @@ MAX_CANDIDATES = 12
 SUBJECT_SLOT = 4
 """Where the general subject tag goes (0-based): after the four best specific tags, so it is among five."""
 
-__all__ = ["MAX_CANDIDATES", "MAX_TAG_CHARS", "RankWeights", "candidates", "ranked_phrases", "slug"]
+__all__ = [
+    "MAX_CANDIDATES",
+    "MAX_TAG_CHARS",
+    "RankWeights",
+    "candidates",
+    "ranked_phrases",
+    "slug",
+    "warm_up",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +108,11 @@ def ranked_phrases(text: str, *, limit: int = MAX_CANDIDATES, weights: RankWeigh
         if subject is not None:
             tags.insert(min(SUBJECT_SLOT, len(tags)), subject)
     return list(dict.fromkeys(t for t in tags if t))[:limit]
+
+
+def warm_up() -> None:
+    """Load WordLlama, the lexicons and the subject vectors now (about 2 s), not during the first reply."""
+    ranked_phrases("The Los Angeles Lakers beat the Boston Celtics in an NBA basketball game.")
 
 
 def _usable(phrase: Phrase) -> bool:
