@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import yake
+from memory.preferences import Preferences
 from rich.progress import Progress
 
 from bench.metrics import latency_summary, mean
@@ -23,7 +24,6 @@ from bench.tags_data import CORPORA, POLITICAL_CATEGORIES, KeyphraseDoc, load_co
 from bot.keyphrases import RankWeights, candidates, ranked_phrases
 from bot.tag_policy import shape_tags
 from bot.topics import SimilarFn, words
-from memory.preferences import Preferences
 
 K = 5
 WARMUP_DOCS = 20

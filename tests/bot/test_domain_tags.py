@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from memory.preferences import Preferences
 
 from bot.keyphrases import candidates
 from bot.phrases import extract_phrases
 from bot.stopwords import DATE_WORDS, NUMBER_WORDS
 from bot.subjects import SUBJECTS
 from bot.tag_policy import shape_tags
-from memory.preferences import Preferences
 from tests.bot._similarity import e5_similarity
 from tests.bot.data.domain_texts import DOMAIN_CASES, DomainCase
 
