@@ -94,3 +94,29 @@ async def test_every_variant_ingests_searches_and_scales(tmp_path: Path) -> None
     ]
     assert all(row["search_ms"]["p95"] > 0 and "note" in row for row in scale)
     assert not list((tmp_path / "work").glob("*/edge/*")), "variant stores are removed after the run"
+
+
+async def test_the_fusion_grid_scores_every_setting(tmp_path: Path) -> None:
+    from bench.fusion import FusionConfig, fusion_markdown, run_fusion
+
+    locomo = tmp_path / "locomo10.json"
+    locomo.write_text(json.dumps([sample("conv-a")]), encoding="utf-8")
+    config = FusionConfig(
+        locomo=locomo,
+        work_dir=tmp_path / "work",
+        embedders=["wordllama"],
+        ks=(2, 60),
+        weights=((0, 1), (1, 2)),
+    )
+    seen: list[dict[str, object]] = []
+    with Progress(console=Console(file=io.StringIO())) as progress:
+        section = await run_fusion(config, progress, on_row=seen.append)
+    assert section["questions"] == 3 and seen == section["rows"]
+    assert [(r["rrf_k"], r["weights"]) for r in section["rows"]] == [
+        (2, [0, 1]),
+        (2, [1, 2]),
+        (60, [0, 1]),
+        (60, [1, 2]),
+    ]
+    assert all(r["hit_at"]["5"] == 1.0 and r["hit_within_tokens"]["1000"] == 1.0 for r in section["rows"])
+    assert "| wordllama | 2 | 1 : 2 | 100.0% |" in fusion_markdown(section)
