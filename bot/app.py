@@ -52,6 +52,10 @@ async def build_service(settings: Settings) -> AsyncIterator[ChatService]:
         from bot.topics import REFERENCE_TOPICS
 
         await asyncio.to_thread(similarity, "warm-up", list(REFERENCE_TOPICS))
+    if settings.bot_model == "offline":
+        from bot.keyphrases import warm_up
+
+        await asyncio.to_thread(warm_up)  # WordLlama and the lexicons, about 2 s
     service.start()
     try:
         yield service

@@ -51,7 +51,7 @@ def shape_tags(
         default_max: How many tags when the person never said.
     """
     limit = prefs.max_tags or default_max
-    avoid = TopicJudge(prefs.avoids, similar)
+    avoid = TopicJudge(prefs.avoids, similar, second_opinion=True)
     like = TopicJudge(prefs.likes, similar)
     always = [s for s in dict.fromkeys(_number(slug(a), prefs) for a in prefs.always) if s]
     never = {slug(n) for n in prefs.never}

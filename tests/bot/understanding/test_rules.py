@@ -98,7 +98,11 @@ def test_operator_guidance_is_read_into_the_same_model(guidance: str, expected: 
 
 @pytest.mark.parametrize(
     "text",
-    ["forget what I said about " + "word " * 60, "no — " + "x" * 100 + ", not points", "call me " + "Z" * 400],
+    [
+        "forget what I said about " + "word " * 60,
+        "no — " + "x" * 100 + ", not points",
+        "call me " + "Z" * 400,
+    ],
 )
 def test_a_match_that_does_not_fit_the_model_is_understood_as_nothing(text: str) -> None:
     understood = understand(text, in_thread=True)  # never an exception: the reply must not fail on it
