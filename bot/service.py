@@ -16,7 +16,7 @@ import math
 import time
 import uuid
 from collections import OrderedDict, deque
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
 from pydantic_ai.messages import ModelMessage, ModelRequest, ModelResponse, TextPart, UserPromptPart
@@ -88,6 +88,7 @@ class ChatService:
         links: LinkSource | None = None,
         similarity: Callable[[str, Sequence[str]], list[float]] | None = None,
         ledger: CorrectionLedger | None = None,
+        guidance_reader: Callable[[str], Awaitable[list[Preference]]] | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -102,6 +103,7 @@ class ChatService:
         self._guidance_cache: tuple[float, list[MemoryRecord]] | None = None
         self.compactor = Compactor(store, settings.memory_compact_delay_s)
         self.ledger = ledger or CorrectionLedger(settings.data_dir / "corrections.db")
+        self._guidance_reader = guidance_reader
         self.worker = UpdateWorker(
             store, queue, after_delete=self.compactor.after_delete, on_applied=self._learn_corrections
         )
@@ -373,9 +375,12 @@ class ChatService:
         """Operator only (CLI): bot-wide guidance, effective for the next message.
 
         The text is read into typed preferences ("Always include a #news tag" -> `tag.always:news`), one
-        memory each; text the bot cannot apply itself is kept as it is, for LLM models to read.
+        memory each, by the rules or else by the configured LLM; text the bot cannot apply itself is kept as
+        it is, for LLM models to read.
         """
         prefs = parse_guidance(text)
+        if not prefs and self._guidance_reader is not None:
+            prefs = await self._guidance_reader(text)  # phrasings the rules do not know, read by the LLM
         if prefs:
             records = [
                 await self.add_guidance_preference(pref, text=text if len(prefs) == 1 else None)
