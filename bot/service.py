@@ -198,7 +198,11 @@ class ChatService:
             operations, forget_reply = await resolve_forgets(self.store, user_id, operations)
         title = links[0].title if links else None
         url = links[0].url if links else None
-        await self._enqueue(message, user_id, run_id, cleaned.text, result, operations, title=title, url=url)
+        # "make them shorter" re-tags the thread's earlier content: the interaction is recorded under that.
+        subject = thread[-1].text if result is not None and result.revises_previous and thread else None
+        await self._enqueue(
+            message, user_id, run_id, cleaned.text, result, operations, subject=subject, title=title, url=url
+        )
         if result is None:
             return Reply(messages.MODEL_FAILED, notices=notices)
         self._remember_turn(
@@ -274,6 +278,7 @@ class ChatService:
         result: TagResult | None,
         operations: Sequence[Operation],
         *,
+        subject: str | None = None,
         title: str | None = None,
         url: str | None = None,
     ) -> None:
@@ -281,7 +286,7 @@ class ChatService:
         key = f"{identity.platform}:{message.message_id}" if message.message_id else f"local:{uuid.uuid4()}"
         interaction = None
         if result is not None and result.tags:
-            interaction = Interaction(subject=text, tags=tuple(result.tags), title=title, url=url)
+            interaction = Interaction(subject=subject or text, tags=tuple(result.tags), title=title, url=url)
         infer: tuple[dict[str, str], ...] = ()
         if self.settings.memory_llm:
             infer = ({"role": "user", "content": text},)
