@@ -29,8 +29,11 @@ async def build_service(settings: Settings) -> AsyncIterator[ChatService]:
     from memory.mem0_store import Mem0Store
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    from bot.understanding.upgrade import upgrade_store
+
     mem0 = await asyncio.to_thread(build_mem0, settings.store_config())
     store = Mem0Store(mem0)
+    await upgrade_store(store, settings.data_dir)  # version-1 memories get their typed metadata, once
     queue = UpdateQueue(settings.data_dir / "updates.db")
     configured = settings.secret.get_secret_value() if settings.secret else None
     tokens = ConfirmTokens(load_or_create_secret(settings.data_dir, configured))
