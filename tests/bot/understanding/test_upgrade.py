@@ -85,7 +85,10 @@ async def test_a_version_1_store_keeps_every_memory_and_preference(tmp_path: Pat
                 identity, "Electric cars and hybrid cars are getting cheaper as battery factories expand"
             )
         )
-        assert "work" in reply.tags and "car" in reply.tags and all(t == t.lower() for t in reply.tags)
+        # singular ("electric-car", not "electric-cars"), lowercase, and the always-tag
+        assert "work" in reply.tags and all(t == t.lower() for t in reply.tags)
+        assert any(t.split("-")[-1] == "car" for t in reply.tags)
+        assert not [t for t in reply.tags if "cars" in t]
     assert (data_dir / MARKER).exists()
 
 
