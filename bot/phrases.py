@@ -94,6 +94,17 @@ def extract_phrases(text: str) -> Extracted:
     return Extracted(list(found.values()), len(words), content)
 
 
+def _model_number(word: _Word, after: _Word | None) -> bool:
+    """A model number inside a name ("iPhone 15 Pro"); one at the end is a version ("PostgreSQL 17"), which
+    the tag leaves out."""
+    return (
+        word.kind == "number"
+        and word.lower.isdigit()
+        and len(word.lower) <= 3
+        and (after is not None and after.kind == "entity")
+    )
+
+
 def _sub_phrases(chunk: list[_Word], entity: bool) -> Iterator[tuple[str, ...]]:
     if entity:
         yield tuple(w.lower for w in chunk)
@@ -134,6 +145,8 @@ def _chunks(words: list[_Word | None]) -> Iterator[tuple[int, list[_Word], bool]
                 nxt = words[end]
                 if nxt is not None and nxt.kind == "entity":
                     end += 1
+                elif nxt is not None and _model_number(nxt, words[end + 1] if end + 1 < len(words) else None):
+                    end += 1  # "iPhone 15 Pro"
                 elif (
                     nxt is not None
                     and nxt.lower in _ENTITY_JOINERS
