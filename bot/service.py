@@ -25,6 +25,7 @@ from bot.confirm import ConfirmTokens
 from bot.identity import session_id_for, user_id_for
 from bot.ratelimit import RateLimiter
 from bot.settings import Settings
+from bot.slash import command_name, unknown_command_reply
 from bot.text import clean_input, is_blank, recall_query
 from bot.types import ChatIdentity, IncomingMessage, Reply
 from bot.update_queue import Job, UpdateQueue
@@ -39,6 +40,7 @@ _PREFERENCES_IN_CONTEXT = 20
 _SETTLE_TIMEOUT_S = 3.0
 _GUIDANCE_TTL_S = 10.0
 _FULL_ID_CHARS = 36  # Mem0's ids are UUIDs
+_QUEUE_RETRY_S = 5.0
 
 
 class TaggingAgent(Protocol):
@@ -137,6 +139,8 @@ class ChatService:
         cleaned = clean_input(message.text, max_chars=self.settings.max_message_chars)
         if is_blank(cleaned.text):
             return Reply(messages.EMPTY_MESSAGE)
+        if (command := command_name(cleaned.text)) is not None:  # never tagged, never stored
+            return Reply(self.help_text() if command == "help" else unknown_command_reply(command))
         wait = self._limiter.check(user_id)
         if wait:
             return Reply(messages.rate_limited(math.ceil(wait)))
@@ -292,7 +296,12 @@ class ChatService:
                 await asyncio.to_thread(self.queue.done, job.key)
                 self.compactor.after_delete()  # a superseded memory leaves its old text behind
             except Exception as exc:
-                parked = await asyncio.to_thread(self.queue.failed, job.key, f"{type(exc).__name__}: {exc}")
+                down = isinstance(exc, MemoryUnavailable)  # kept until the store is back, never parked
+                error = f"{type(exc).__name__}: {exc}"
+                try:
+                    parked = await asyncio.to_thread(self.queue.failed, job.key, error, transient=down)
+                except Exception:  # the queue itself is failing: the job stays pending and is retried
+                    parked = False
                 log.warning("memory update failed", extra={"parked": parked, "error": type(exc).__name__})
             finally:
                 self._inflight.discard(job.key)
@@ -306,7 +315,12 @@ class ChatService:
 
         while not self._closing:
             self._wake.clear()
-            jobs = await asyncio.to_thread(self.queue.due, exclude=set(self._inflight))
+            try:
+                jobs = await asyncio.to_thread(self.queue.due, exclude=set(self._inflight))
+            except Exception:  # the queue's file is locked, damaged or gone: say so, keep the bot up
+                log.exception("cannot read the memory update queue; retrying")
+                await asyncio.sleep(_QUEUE_RETRY_S)
+                continue
             for job in jobs:
                 self._inflight.add(job.key)
                 task = asyncio.create_task(apply(job))
@@ -315,7 +329,10 @@ class ChatService:
             if not jobs:
                 async with self._progress:
                     self._progress.notify_all()
-                due_in = await asyncio.to_thread(self.queue.next_due_in)
+                try:
+                    due_in = await asyncio.to_thread(self.queue.next_due_in)
+                except Exception:
+                    due_in = _QUEUE_RETRY_S
                 try:
                     await asyncio.wait_for(self._wake.wait(), None if due_in is None else max(due_in, 0.05))
                 except TimeoutError:

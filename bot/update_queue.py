@@ -99,20 +99,26 @@ class UpdateQueue:
                 "UPDATE jobs SET status = 'done', payload = NULL, error = NULL WHERE key = ?", (key,)
             )
 
-    def failed(self, key: str, error: str) -> bool:
-        """Record a failure; returns True when the job is now parked."""
+    def failed(self, key: str, error: str, *, transient: bool = False) -> bool:
+        """Record a failure; returns True when the job is now parked.
+
+        A `transient` failure (the memory store is down) is retried with the same growing delay but never
+        parked: the update is applied once the store is back, however long that takes.
+        """
         with self._lock:
             row = self._conn.execute("SELECT attempts FROM jobs WHERE key = ?", (key,)).fetchone()
             if row is None:
                 return False
             attempts = int(row[0]) + 1
-            if attempts >= self.max_attempts:
+            if transient:
+                attempts = min(attempts, self.max_attempts - 1)
+            elif attempts >= self.max_attempts:
                 self._conn.execute(
                     "UPDATE jobs SET status = 'parked', attempts = ?, error = ? WHERE key = ?",
                     (attempts, error[:500], key),
                 )
                 return True
-            delay = min(self._max_delay, self._base_delay * 2 ** (attempts - 1))
+            delay = min(self._max_delay, self._base_delay * 2 ** max(attempts - 1, 0))
             self._conn.execute(
                 "UPDATE jobs SET attempts = ?, next_at = ?, error = ? WHERE key = ?",
                 (attempts, time.time() + delay, error[:500], key),
