@@ -178,6 +178,8 @@ class ChatService:
         title = links[0].title if links else None
         url = links[0].url if links else None
         await self._enqueue(message, user_id, run_id, cleaned.text, result, title=title, url=url)
+        if self.queue.holding:
+            notices.append(messages.MEMORY_WAITING)
         if result is None:
             return Reply(messages.MODEL_FAILED, notices=notices)
         by_id = {m.id: m.text for m in memories}

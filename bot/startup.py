@@ -26,7 +26,11 @@ def check_data_dir(path: Path) -> None:
         DataDirError: it is a file, cannot be created, or cannot be written (named, with the fix).
     """
     where = f"MEMORYBOT_DATA_DIR={path}"
-    if path.exists() and not path.is_dir():
+    try:
+        is_file = path.exists() and not path.is_dir()
+    except OSError as exc:  # a parent this user may not enter
+        raise DataDirError(f"{where} cannot be reached ({_reason(exc)}). {_FIX}") from None
+    if is_file:
         raise DataDirError(f"{where} is a file, not a directory: point MEMORYBOT_DATA_DIR at a directory.")
     try:
         path.mkdir(parents=True, exist_ok=True)
