@@ -52,3 +52,10 @@ def one_clear_line(result: Result) -> str:
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     assert len(text.splitlines()) == 1, text
     return text
+
+
+def last_line(result: Result) -> str:
+    """A serving command logs at INFO (an operator's log) before failing: its error is the last line."""
+    assert "Traceback" not in result.stderr + result.stdout, result.stderr
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    return result.stderr.strip().splitlines()[-1]
