@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.errors import ServiceUnreachable
+from bot.errors import DataDirError, ServiceUnreachable
 from bot.settings import Settings
 
 if TYPE_CHECKING:
     from bot.service import ChatService
+    from bot.update_queue import UpdateQueue
 
 
 @asynccontextmanager
@@ -32,14 +34,13 @@ async def build_service(settings: Settings) -> AsyncIterator[ChatService]:
     from bot.confirm import ConfirmTokens, load_or_create_secret
     from bot.links import LinkReader
     from bot.service import ChatService
-    from bot.update_queue import UpdateQueue
     from memory.embedder import similarity
     from memory.mem0_store import Mem0Store
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     mem0 = await _open_store(settings)
     store = Mem0Store(mem0)
-    queue = UpdateQueue(settings.data_dir / "updates.db")
+    queue = _open_queue(settings.data_dir / "updates.db")
     configured = settings.secret.get_secret_value() if settings.secret else None
     tokens = ConfirmTokens(load_or_create_secret(settings.data_dir, configured))
     links = LinkReader(settings)
@@ -90,3 +91,20 @@ def _no_banner() -> None:
     import pydantic_ai
 
     pydantic_ai.BANNER_ENABLED = False
+
+
+def _open_queue(path: Path) -> UpdateQueue:
+    """The update queue; a damaged file is named with what to do, rather than failing deep in SQLite."""
+    import sqlite3
+
+    from bot.update_queue import UpdateQueue
+
+    try:
+        return UpdateQueue(path)
+    except sqlite3.DatabaseError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise
+        raise DataDirError(
+            f"{path} is damaged ({exc}). Move it aside and start again: a fresh queue is created (memory "
+            "updates still waiting in the damaged file are not applied)."
+        ) from None
