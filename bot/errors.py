@@ -94,11 +94,7 @@ def _store_locked(exc: BaseException) -> Explained | None:
     from memory.edge.shards import StoreLocked
 
     if isinstance(exc, StoreLocked):
-        return Explained(
-            f"memorybot cannot start: {exc}. Stop the other memorybot process, or give this one its own "
-            "MEMORYBOT_DATA_DIR.",
-            EXIT_IN_USE,
-        )
+        return Explained(f"memorybot cannot start: {exc}", EXIT_IN_USE)
     return None
 
 
