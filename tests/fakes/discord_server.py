@@ -49,6 +49,8 @@ class FakeDiscord(RequestLog):
         self.allow_message_content = allow_message_content
         self.echo_own_messages = echo_own_messages
         self.refuse_command_sync = False
+        self.failing_posts: list[int] = []
+        """HTTP statuses the next posts of the bot's messages get instead of success, in order."""
         """Answer command sync with 403 Missing Access, as for a bot invited without applications.commands."""
         self._ids = itertools.count(1)
         self.users: dict[str, JSON] = {}
@@ -303,6 +305,9 @@ class FakeDiscord(RequestLog):
                 return _json(self._sync(guild_id, rec.json))
             case ("POST", ["channels", channel_id, "typing"]):
                 return web.Response(status=204)
+            case ("POST", ["channels", channel_id, "messages"]) if self.failing_posts:
+                status = self.failing_posts.pop(0)
+                return _json({"message": f"{status}: failing on purpose", "code": 0}, status=status)
             case ("POST", ["channels", channel_id, "messages"]):
                 return await self._bot_posts(int(channel_id), rec.payload())
             case ("POST", ["interactions", _, token, "callback"]):
