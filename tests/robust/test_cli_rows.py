@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -139,7 +140,7 @@ def test_short_ids_work_wherever_full_ids_do(cli: Cli) -> None:
     assert json.loads(cli("memories", "--user", "carol", "--json").stdout)["count"] == 0
 
     added = cli("guidance", "add", "Prefers singular tags")
-    guidance_id = added.stdout.split()[-1]
+    guidance_id = re.search(r"Added ([0-9a-f-]{36})", added.stdout).group(1)  # type: ignore[union-attr]
     assert cli("guidance", "remove", guidance_id[:8]).exit_code == 0
     assert "No guidance yet" in cli("guidance", "list").stdout
 
