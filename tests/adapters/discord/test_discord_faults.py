@@ -38,3 +38,22 @@ async def test_a_refused_reply_is_a_log_line_and_the_bot_goes_on(
     assert any("ibex-unsent" in m.text.lower() for m in await memories_of(service, world.alice))
     assert "could not post a Discord reply: 403" in caplog.text
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
+
+
+async def test_a_dropped_gateway_connection_is_resumed_and_answering_goes_on(
+    world: World, bot: DiscordAdapter, service: ChatService
+) -> None:
+    first = await world.fake.send_message(
+        world.alice, world.channel, f"{world.me} I like gnu-before-drop content"
+    )
+    await answers_to(world.fake, first)
+    identified = len(world.fake.identifies)
+    await world.fake.drop_connections()
+    await world.fake.wait_for(lambda: len(world.fake.resumes) + len(world.fake.identifies) > identified)
+    second = await world.fake.send_message(
+        world.alice, world.channel, f"{world.me} I like gnu-after-drop content"
+    )
+    [answer] = await answers_to(world.fake, second)
+    assert answer.payload()["content"]
+    texts = [m.text.lower() for m in await memories_of(service, world.alice)]
+    assert any("gnu-before-drop" in t for t in texts) and any("gnu-after-drop" in t for t in texts)
