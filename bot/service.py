@@ -28,6 +28,7 @@ from bot.confirm import ConfirmTokens
 from bot.identity import session_id_for, user_id_for
 from bot.ratelimit import RateLimiter
 from bot.settings import Settings
+from bot.slash import command_name, unknown_command_reply
 from bot.tagging import Turn
 from bot.text import clean_input, is_blank, recall_query
 from bot.types import ChatIdentity, IncomingMessage, Reply
@@ -147,6 +148,8 @@ class ChatService:
         cleaned = clean_input(message.text, max_chars=self.settings.max_message_chars)
         if is_blank(cleaned.text):
             return Reply(messages.EMPTY_MESSAGE)
+        if (command := command_name(cleaned.text)) is not None:  # never tagged, never stored
+            return Reply(self.help_text() if command == "help" else unknown_command_reply(command))
         wait = self._limiter.check(user_id)
         if wait:
             return Reply(messages.rate_limited(math.ceil(wait)))
@@ -203,6 +206,8 @@ class ChatService:
         await self._enqueue(
             message, user_id, run_id, cleaned.text, result, operations, subject=subject, title=title, url=url
         )
+        if self.queue.holding:
+            notices.append(messages.MEMORY_WAITING)
         if result is None:
             return Reply(messages.MODEL_FAILED, notices=notices)
         self._remember_turn(
