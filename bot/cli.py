@@ -255,16 +255,24 @@ def migrate(
             "--to-store", help="Embedded store to copy into: edge or qdrant-local (same data directory)."
         ),
     ] = None,
+    reembed: Annotated[
+        bool,
+        typer.Option("--reembed", help="Re-embed every memory in place with the configured EMBEDDER."),
+    ] = False,
 ) -> None:
-    """Copy every memory from the configured store into another one (e.g. embedded → Qdrant cluster).
+    """Copy every memory from the configured store into another one (e.g. embedded → Qdrant cluster), or
+    re-embed them all with the configured embedder (`--reembed`, after changing EMBEDDER).
 
     Stop the bot first (the embedded store is locked while it runs). Afterwards point the settings at the new
     store (`QDRANT_URL=...`). Nothing is deleted from the source.
     """
+    if reembed and not (to_url or to_store):
+        _reembed(_settings())
+        return
     if to_store is not None and to_store not in ("edge", "qdrant-local"):
         raise UsageError(f"--to-store must be edge or qdrant-local, not {to_store!r}.")
     if bool(to_url) == bool(to_store):
-        raise UsageError("Give exactly one of --to-url URL or --to-store edge|qdrant-local.")
+        raise UsageError("Give exactly one of --to-url URL, --to-store edge|qdrant-local or --reembed.")
     settings = _settings()
     if to_url:
         from bot.startup import check_qdrant_server
@@ -302,6 +310,27 @@ def migrate(
         f"Copied {copied} memories. Now point memorybot at the new store "
         f"({'QDRANT_URL=' + to_url if to_url else 'MEMORY_STORE=' + str(to_store)})."
     )
+
+
+def _reembed(settings: Settings) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from memory.client import build_embedder
+    from memory.migrate import reembed
+
+    config = settings.store_config()
+    columns = (TextColumn(f"re-embedding with {settings.embedder}"), BarColumn(), MofNCompleteColumn())
+    try:
+        with Progress(*columns, TimeRemainingColumn(), console=err) as progress:
+            task = progress.add_task("reembed", total=None)
+            count = reembed(
+                config,
+                build_embedder(config),
+                on_progress=lambda done, total: progress.update(task, completed=done, total=total),
+            )
+    except ValueError as exc:
+        raise UsageError(f"Cannot re-embed: {exc}") from None
+    out.print(f"Re-embedded {count} memories with EMBEDDER={settings.embedder}; the bot can start again.")
 
 
 guidance_app = typer.Typer(help="Bot-wide guidance (agent-level memory) that shapes everyone's tags.")

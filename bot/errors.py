@@ -92,8 +92,9 @@ def explain(exc: BaseException) -> Explained:
 
 def _store_locked(exc: BaseException) -> Explained | None:
     from memory.edge.shards import StoreLocked
+    from memory.store_meta import EmbedderMismatch
 
-    if isinstance(exc, StoreLocked):
+    if isinstance(exc, StoreLocked | EmbedderMismatch):
         return Explained(f"memorybot cannot start: {exc}", EXIT_IN_USE)
     return None
 

@@ -25,6 +25,7 @@ from bot import messages
 from bot.agent import TagDeps, TagResult
 from bot.compaction import Compactor
 from bot.confirm import ConfirmTokens
+from bot.context_budget import within_budget
 from bot.identity import session_id_for, user_id_for
 from bot.ratelimit import RateLimiter
 from bot.settings import Settings
@@ -260,7 +261,10 @@ class ChatService:
             if record.id not in seen and record.user_id == user_id:
                 seen.add(record.id)
                 ordered.append(record)
-        return ordered, len(everything), True
+        # What they told us about themselves always stays; the relevant rest fills MEMORY_CONTEXT_TOKENS.
+        about_ids = {r.id for r in about}
+        budget = self.settings.memory_context_tokens
+        return within_budget(ordered, budget, keep=lambda r: r.id in about_ids), len(everything), True
 
     async def _run_agent(self, text: str, deps: TagDeps, history: list[ModelMessage]) -> TagResult | None:
         try:
