@@ -16,7 +16,7 @@ import math
 import time
 import uuid
 from collections import OrderedDict, deque
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
 from pydantic_ai.messages import ModelMessage, ModelRequest, ModelResponse, TextPart, UserPromptPart
@@ -29,6 +29,7 @@ from bot.context_budget import within_budget
 from bot.identity import session_id_for, user_id_for
 from bot.ratelimit import RateLimiter
 from bot.settings import Settings
+from bot.slash import command_name, unknown_command_reply
 from bot.tagging import Turn
 from bot.text import clean_input, is_blank, recall_query
 from bot.types import ChatIdentity, IncomingMessage, Reply
@@ -89,6 +90,7 @@ class ChatService:
         links: LinkSource | None = None,
         similarity: Callable[[str, Sequence[str]], list[float]] | None = None,
         ledger: CorrectionLedger | None = None,
+        guidance_reader: Callable[[str], Awaitable[list[Preference]]] | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -103,6 +105,7 @@ class ChatService:
         self._guidance_cache: tuple[float, list[MemoryRecord]] | None = None
         self.compactor = Compactor(store, settings.memory_compact_delay_s)
         self.ledger = ledger or CorrectionLedger(settings.data_dir / "corrections.db")
+        self._guidance_reader = guidance_reader
         self.worker = UpdateWorker(
             store, queue, after_delete=self.compactor.after_delete, on_applied=self._learn_corrections
         )
@@ -146,6 +149,8 @@ class ChatService:
         cleaned = clean_input(message.text, max_chars=self.settings.max_message_chars)
         if is_blank(cleaned.text):
             return Reply(messages.EMPTY_MESSAGE)
+        if (command := command_name(cleaned.text)) is not None:  # never tagged, never stored
+            return Reply(self.help_text() if command == "help" else unknown_command_reply(command))
         wait = self._limiter.check(user_id)
         if wait:
             return Reply(messages.rate_limited(math.ceil(wait)))
@@ -197,7 +202,13 @@ class ChatService:
             operations, forget_reply = await resolve_forgets(self.store, user_id, operations)
         title = links[0].title if links else None
         url = links[0].url if links else None
-        await self._enqueue(message, user_id, run_id, cleaned.text, result, operations, title=title, url=url)
+        # "make them shorter" re-tags the thread's earlier content: the interaction is recorded under that.
+        subject = thread[-1].text if result is not None and result.revises_previous and thread else None
+        await self._enqueue(
+            message, user_id, run_id, cleaned.text, result, operations, subject=subject, title=title, url=url
+        )
+        if self.queue.holding:
+            notices.append(messages.MEMORY_WAITING)
         if result is None:
             return Reply(messages.MODEL_FAILED, notices=notices)
         self._remember_turn(
@@ -276,6 +287,7 @@ class ChatService:
         result: TagResult | None,
         operations: Sequence[Operation],
         *,
+        subject: str | None = None,
         title: str | None = None,
         url: str | None = None,
     ) -> None:
@@ -283,7 +295,7 @@ class ChatService:
         key = f"{identity.platform}:{message.message_id}" if message.message_id else f"local:{uuid.uuid4()}"
         interaction = None
         if result is not None and result.tags:
-            interaction = Interaction(subject=text, tags=tuple(result.tags), title=title, url=url)
+            interaction = Interaction(subject=subject or text, tags=tuple(result.tags), title=title, url=url)
         infer: tuple[dict[str, str], ...] = ()
         if self.settings.memory_llm:
             infer = ({"role": "user", "content": text},)
@@ -377,9 +389,12 @@ class ChatService:
         """Operator only (CLI): bot-wide guidance, effective for the next message.
 
         The text is read into typed preferences ("Always include a #news tag" -> `tag.always:news`), one
-        memory each; text the bot cannot apply itself is kept as it is, for LLM models to read.
+        memory each, by the rules or else by the configured LLM; text the bot cannot apply itself is kept as
+        it is, for LLM models to read.
         """
         prefs = parse_guidance(text)
+        if not prefs and self._guidance_reader is not None:
+            prefs = await self._guidance_reader(text)  # phrasings the rules do not know, read by the LLM
         if prefs:
             records = [
                 await self.add_guidance_preference(pref, text=text if len(prefs) == 1 else None)
