@@ -16,12 +16,15 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from bot import messages
 from bot.agent import TagDeps, TagResult
 from bot.compaction import Compactor
 from bot.confirm import ConfirmTokens
+from bot.controls import AuditLog, MemoryControls, MemoryScope, SqliteControlStore
+from bot.controls.commands import MemoryControlCommands
 from bot.identity import session_id_for, user_id_for
 from bot.ratelimit import RateLimiter
 from bot.settings import Settings
@@ -49,7 +52,7 @@ class LinkSource(Protocol):
     async def read_all(self, text: str) -> tuple[list[Any], list[Any]]: ...
 
 
-class ChatService:
+class ChatService(MemoryControlCommands):
     def __init__(
         self,
         settings: Settings,
@@ -60,6 +63,7 @@ class ChatService:
         tokens: ConfirmTokens,
         links: LinkSource | None = None,
         similarity: Callable[[str, Sequence[str]], list[float]] | None = None,
+        controls: MemoryControls | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -81,6 +85,11 @@ class ChatService:
         self._closing = False
         self._guidance_cache: tuple[float, list[MemoryRecord]] | None = None
         self.compactor = Compactor(store, settings.memory_compact_delay_s)
+        self.controls = controls or MemoryControls(
+            SqliteControlStore(settings.data_dir / "controls.db"),
+            AuditLog(settings.data_dir),
+            retention_days=settings.memory_retention_days,
+        )
 
     @property
     def agent(self) -> TaggingAgent:
@@ -99,6 +108,7 @@ class ChatService:
         if self._worker is None:
             self._worker = asyncio.create_task(self._run_worker(), name="memory-updates")
             self.compactor.start()
+            self.start_retention()
 
     async def drain(self, timeout: float = 60.0) -> None:  # noqa: ASYNC109
         """Wait until every due memory update has been applied (or parked). For CLI one-shots and tests."""
@@ -124,9 +134,12 @@ class ChatService:
                 await self._worker
             except asyncio.CancelledError:
                 pass
+        await self.stop_retention()
         await self.compactor.aclose()
         await self.store.close()
         self.queue.close()
+        self.controls.store.close()
+        self.controls.audit.close()
 
     # ---- chat ----------------------------------------------------------------------------------
 
@@ -141,19 +154,22 @@ class ChatService:
         if wait:
             return Reply(messages.rate_limited(math.ceil(wait)))
         notices = [messages.truncated(self.settings.max_message_chars)] if cleaned.truncated else []
+        scope = await self.controls.scope_for(identity)  # paused, switched off here, linked identities
+        notices.extend(scope.notices)
 
         await self._settle(user_id)  # before taking a slot: waiting on one's own update must not block others
         if self._waiting >= self.settings.max_pending:
             # Shed load early rather than queue without bound; what the message says is still remembered.
-            await self._enqueue(message, user_id, run_id, cleaned.text, None, title=None, url=None)
-            return Reply(messages.BUSY)
+            if scope.write:
+                await self._enqueue(message, user_id, run_id, cleaned.text, None, title=None, url=None)
+            return Reply(messages.BUSY, notices=notices)
         self._waiting += 1
         try:
             await self._slots.acquire()
         finally:
             self._waiting -= 1
         try:
-            memories, memory_ok = await self._recall(user_id, run_id, cleaned.text)
+            memories, memory_ok = await self._recall_in_scope(scope, run_id, cleaned.text)
             if not memory_ok:
                 notices.append(messages.MEMORY_UNAVAILABLE)
             links, link_errors = await self._links.read_all(cleaned.text) if self._links else ([], [])
@@ -173,7 +189,8 @@ class ChatService:
 
         title = links[0].title if links else None
         url = links[0].url if links else None
-        await self._enqueue(message, user_id, run_id, cleaned.text, result, title=title, url=url)
+        if scope.write:
+            await self._enqueue(message, user_id, run_id, cleaned.text, result, title=title, url=url)
         if result is None:
             return Reply(messages.MODEL_FAILED, notices=notices)
         by_id = {m.id: m.text for m in memories}
@@ -232,6 +249,24 @@ class ChatService:
                 seen.add(record.id)
                 ordered.append(record)
         return ordered, True
+
+    async def _recall_in_scope(
+        self, scope: MemoryScope, run_id: str, text: str
+    ) -> tuple[list[MemoryRecord], bool]:
+        """`_recall` for the speaker and each identity linked with them; nothing at all when not allowed."""
+        if not scope.read:
+            return [], True
+        recalled = await asyncio.gather(*(self._recall(uid, run_id, text) for uid in scope.readable))
+        if len(recalled) == 1:
+            return recalled[0]
+        merged = [r for records, _ in recalled for r in records]
+        # Preferences oldest first across the identities, so the newest statement is read last and wins.
+        epoch = datetime.min.replace(tzinfo=UTC)
+        preferences = sorted(
+            (r for r in merged if r.category == "preference"), key=lambda r: r.created_at or epoch
+        )
+        others = [r for r in merged if r.category != "preference"]
+        return [*preferences, *others], all(ok for _, ok in recalled)
 
     async def _run_agent(self, text: str, deps: TagDeps) -> TagResult | None:
         try:
@@ -327,6 +362,11 @@ class ChatService:
         self, identity: ChatIdentity, *, offset: int = 0, limit: int = 5, query: str | None = None
     ) -> MemoryPage:
         user_id = user_id_for(identity)
+        linked = await self.list_linked(
+            identity, offset=offset, limit=limit, query=query.strip() if query and query.strip() else None
+        )
+        if linked is not None:
+            return linked
         if query and query.strip():
             hits = await self.store.search(user_id, query.strip(), top_k=50)
             return MemoryPage(
@@ -341,6 +381,11 @@ class ChatService:
         short id is ambiguous.
         """
         user_id = user_id_for(identity)
+        if len(await self.readable_ids(identity)) > 1:  # linked: the memory may belong to another identity
+            record = await self.owned_memory(identity, memory_id)
+            if record is None:
+                return False
+            user_id, memory_id = record.user_id, record.id
         async with self.store.user_lock(user_id):
             memory_id = await self._full_id(user_id, memory_id.strip().strip("`"))
             deleted = bool(memory_id) and await self.store.delete(user_id, memory_id)
@@ -373,6 +418,9 @@ class ChatService:
         return count
 
     async def export(self, identity: ChatIdentity) -> str:
+        linked = await self.export_linked(identity)
+        if linked is not None:
+            return linked
         document = await self.store.export(user_id_for(identity))
         return json.dumps(document, ensure_ascii=False, indent=2)
 

@@ -197,6 +197,15 @@ class Mem0Store:
         """Every memory of the user (optionally of one category), newest first."""
         return await self._run(self._all_sync, user_id, category)
 
+    def _of_category_sync(self, category: Category) -> Records:
+        listed = self._store.list(filters={"category": category}, top_k=_LIST_CAP)
+        records = [record_from_payload(r.id, r.payload or {}) for r in _rows(listed)]
+        return [r for r in records if r.user_id and r.category == category]
+
+    async def of_category(self, category: Category) -> Records:
+        """Every user's memories of one category: for housekeeping across users (retention), never replies."""
+        return await self._run(self._of_category_sync, category)
+
     async def list(
         self, user_id: str, *, offset: int = 0, limit: int = 10, category: Category | None = None
     ) -> MemoryPage:
@@ -284,16 +293,21 @@ class Mem0Store:
         """Mem0's own LLM extraction (`infer=True`); only used when a memory LLM is configured."""
         return await self._run(self._infer_sync, user_id, messages, run_id, dict(metadata or {}))
 
-    def _update_sync(self, user_id: str, memory_id: str, text: str) -> MemoryRecord | None:
+    def _update_sync(
+        self, user_id: str, memory_id: str, text: str, metadata: dict[str, Any] | None = None
+    ) -> MemoryRecord | None:
         if self._get_sync(user_id, memory_id) is None:
             return None
-        self._mem0.update(memory_id, text=text)
+        self._mem0.update(memory_id, text=text, metadata=metadata)
         return self._get_sync(user_id, memory_id)
 
-    async def update(self, user_id: str, memory_id: str, text: str) -> MemoryRecord | None:
+    async def update(
+        self, user_id: str, memory_id: str, text: str, *, metadata: dict[str, Any] | None = None
+    ) -> MemoryRecord | None:
+        """New text (and merged `metadata`) for one of the user's memories; Mem0's history keeps the old."""
         if not text.strip():
             raise ValueError("a memory needs some text")
-        return await self._run(self._update_sync, user_id, memory_id.strip(), text.strip())
+        return await self._run(self._update_sync, user_id, memory_id.strip(), text.strip(), metadata)
 
     def _purge_history_sync(self, memory_ids: Ids, user_id: str | None) -> None:
         """Mem0 keeps the old text of deleted memories in its history table: remove those rows too."""
