@@ -155,14 +155,13 @@ class ChatService(MemoryControlCommands):
             return Reply(messages.rate_limited(math.ceil(wait)))
         notices = [messages.truncated(self.settings.max_message_chars)] if cleaned.truncated else []
         scope = await self.controls.scope_for(identity)  # paused, switched off here, linked identities
-        notices.extend(scope.notices)
 
         await self._settle(user_id)  # before taking a slot: waiting on one's own update must not block others
         if self._waiting >= self.settings.max_pending:
             # Shed load early rather than queue without bound; what the message says is still remembered.
             if scope.write:
                 await self._enqueue(message, user_id, run_id, cleaned.text, None, title=None, url=None)
-            return Reply(messages.BUSY, notices=notices)
+            return Reply(messages.BUSY, notices=[*notices, *scope.notices])
         self._waiting += 1
         try:
             await self._slots.acquire()
@@ -186,6 +185,7 @@ class ChatService(MemoryControlCommands):
             result = await self._run_agent(cleaned.text, deps)
         finally:
             self._slots.release()
+        notices.extend(scope.notices)  # after the run: the model reads its own notices as "link not read"
 
         title = links[0].title if links else None
         url = links[0].url if links else None

@@ -189,8 +189,11 @@ class MemoryControlCommands:
         if not self._tokens.verify(me + _LINKED, token):
             return None
         count = 0
-        for uid in await self.controls.linked(me):
-            count += await self.forget_everything(uid)
+        for uid in await self.controls.linked(me):  # every identity first, then one compaction for all
+            async with self.store.user_lock(uid):
+                await asyncio.to_thread(self.queue.purge_user, uid)
+                count += await self.store.delete_all(uid)
+        await self.compactor.now()
         return count
 
     async def forget_everything(self, user_id: str) -> int:  # provided by ChatService
@@ -210,6 +213,7 @@ class MemoryControlCommands:
             async with self.store.user_lock(record.user_id):
                 deleted += await self.store.delete(record.user_id, record.id)
         if deleted:
+            await asyncio.to_thread(self.queue.checkpoint)  # applied jobs' text may still be in its log
             await self.compactor.now()
             await asyncio.to_thread(
                 self.audit.write, actor="memorybot", action="retention-expiry", target="*", count=deleted

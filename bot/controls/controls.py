@@ -83,7 +83,8 @@ class MemoryControls:
         self.store = store
         self.audit = audit
         self.default_retention_days = retention_days
-        self._clock = clock
+        self.clock = clock
+        """Seconds since the epoch; tests step it instead of sleeping."""
         self._told: OrderedDict[str, None] = OrderedDict()
 
     async def _io(self, fn: Callable[..., T], *args: object, **kwargs: object) -> T:
@@ -123,7 +124,7 @@ class MemoryControls:
         was = await self._io(self.store.is_paused, owner)
         if was == paused:
             return say.ALREADY_PAUSED if paused else say.NOT_PAUSED
-        await self._io(self.store.set_paused, owner, paused, now=self._clock())
+        await self._io(self.store.set_paused, owner, paused, now=self.clock())
         return say.PAUSED if paused else say.RESUMED
 
     # ---- linked identities ---------------------------------------------------------------------
@@ -133,7 +134,7 @@ class MemoryControls:
 
     async def issue_code(self, identity: ChatIdentity) -> str:
         code = codes.new_code()
-        expires = self._clock() + codes.CODE_TTL_S
+        expires = self.clock() + codes.CODE_TTL_S
         normalised = codes.normalise(code)
         assert normalised is not None
         await self._io(
@@ -144,7 +145,7 @@ class MemoryControls:
     async def redeem(self, identity: ChatIdentity, code: str) -> LinkOutcome:
         """Join the caller with whoever issued `code`; a wrong code counts against the caller's tries."""
         me = user_id_for(identity)
-        now = self._clock()
+        now = self.clock()
         window_start = now - codes.CODE_TTL_S
         failures = await self._io(self.store.failures_since, me, window_start)
         if len(failures) >= codes.MAX_FAILURES:
@@ -218,7 +219,7 @@ class MemoryControls:
         scope = server_scope(identity) if whole_server else channel_scope(identity, channel)
         if scope is None:
             return say.SWITCH_NO_SERVER
-        await self._io(self.store.set_memory_off, scope, off, by=user_id_for(identity), now=self._clock())
+        await self._io(self.store.set_memory_off, scope, off, by=user_id_for(identity), now=self.clock())
         where = _where(identity, scope)
         await self._io(
             self.audit.write,
