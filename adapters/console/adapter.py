@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bot import messages
+from bot.controls.messages import SWITCH_CONSOLE
 from bot.service import ChatService
 from bot.text import is_blank
 from bot.types import ChatIdentity, IncomingMessage, Reply
@@ -18,6 +19,7 @@ from memory.ids import short_id
 from memory.types import MemoryPage
 
 PAGE_SIZE = 10
+CONTROL_SUBCOMMANDS = frozenset({"pause", "resume", "edit", "retention"})
 
 
 class ConsoleAdapter:
@@ -63,10 +65,20 @@ class ConsoleAdapter:
             self._out.print(self._service.help_text(), markup=False)
         elif (command == "/memories" and arg == "export") or command == "/export":
             self._out.print(await self._service.export(self.identity), markup=False)
+        elif command == "/memories" and arg.split(" ", 1)[0].lower() in CONTROL_SUBCOMMANDS:
+            self._out.print(await self._control(arg), markup=False)
         elif command == "/memories":
             await self._show_memories(arg or None)
         elif command == "/forget":
             await self._forget(arg)
+        elif command == "/remember":
+            self._out.print(await self._service.remember(self.identity, arg), markup=False)
+        elif command == "/link":
+            self._out.print(await self._service.link(self.identity, arg or None), markup=False)
+        elif command == "/unlink":
+            self._out.print(await self._service.unlink(self.identity), markup=False)
+        elif command == "/memorybot":
+            self._out.print(SWITCH_CONSOLE, markup=False)
         else:
             self._count += 1
             message = IncomingMessage(self.identity, line, message_id=f"{self.identity.thread}-{self._count}")
@@ -79,7 +91,22 @@ class ConsoleAdapter:
         for notice in reply.notices:
             self._out.print(f"note: {notice}", markup=False)
 
+    async def _control(self, arg: str) -> str:
+        """`/memories pause|resume|edit <id> <text>|retention <30d|off>`."""
+        sub, _, rest = arg.partition(" ")
+        sub, rest = sub.lower(), rest.strip()
+        if sub == "pause":
+            return await self._service.pause_memory(self.identity)
+        if sub == "resume":
+            return await self._service.resume_memory(self.identity)
+        if sub == "edit":
+            memory_id, _, text = rest.partition(" ")
+            return await self._service.edit(self.identity, memory_id, text)
+        return await self._service.set_retention(self.identity, rest)
+
     async def _show_memories(self, query: str | None) -> None:
+        for line in await self._service.memory_settings(self.identity):
+            self._out.print(line, markup=False)
         page = await self._service.list_memories(self.identity, limit=PAGE_SIZE, query=query)
         self._out.print(memory_table(page) if page.items else messages.NO_MEMORIES)
 
@@ -91,6 +118,14 @@ class ConsoleAdapter:
             if (answer or "").strip().lower() not in ("y", "yes"):
                 self._out.print("Nothing was forgotten.")
                 return
+            linked = await self._service.linked_identities(self.identity)
+            if linked:
+                question = f"Also erase the accounts linked with this one ({', '.join(linked)})? [y/N] "
+                if ((await self._readline(question)) or "").strip().lower() in ("y", "yes"):
+                    token = self._service.forget_all_linked_token(self.identity)
+                    count = await self._service.confirm_forget_all_linked(self.identity, token)
+                    self._out.print(messages.forget_all_done(count or 0))
+                    return
             token = self._service.forget_all_token(self.identity)
             count = await self._service.confirm_forget_all(self.identity, token)
             self._out.print(messages.forget_all_done(count or 0))
