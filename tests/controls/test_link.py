@@ -129,11 +129,3 @@ async def test_forget_all_on_a_linked_person_can_erase_every_identity(
     )
     assert await texts(service, ANN_SLACK) == [] and await texts(service, ANN_DISCORD) == []
     assert await texts(service, MALLORY) == ["My secret is hunter2"]
-
-
-async def test_forget_all_of_one_linked_identity_keeps_the_others(service: ChatService, clock: Clock) -> None:
-    await service.remember(ANN_SLACK, "My cat is called Miso")
-    await service.remember(ANN_DISCORD, "My dog is called Rex")
-    await service.link(ANN_DISCORD, code_in(await service.link(ANN_SLACK)))
-    assert await service.confirm_forget_all(ANN_DISCORD, service.forget_all_token(ANN_DISCORD)) == 1
-    assert await texts(service, ANN_DISCORD) == ["My cat is called Miso"]
