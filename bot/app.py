@@ -29,8 +29,11 @@ async def build_service(settings: Settings) -> AsyncIterator[ChatService]:
     from memory.mem0_store import Mem0Store
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    from bot.understanding.upgrade import upgrade_store
+
     mem0 = await asyncio.to_thread(build_mem0, settings.store_config())
     store = Mem0Store(mem0)
+    await upgrade_store(store, settings.data_dir)  # version-1 memories get their typed metadata, once
     queue = UpdateQueue(settings.data_dir / "updates.db")
     configured = settings.secret.get_secret_value() if settings.secret else None
     tokens = ConfirmTokens(load_or_create_secret(settings.data_dir, configured))
@@ -49,6 +52,10 @@ async def build_service(settings: Settings) -> AsyncIterator[ChatService]:
         from bot.topics import REFERENCE_TOPICS
 
         await asyncio.to_thread(similarity, "warm-up", list(REFERENCE_TOPICS))
+    if settings.bot_model == "offline":
+        from bot.keyphrases import warm_up
+
+        await asyncio.to_thread(warm_up)  # WordLlama and the lexicons, about 2 s
     service.start()
     try:
         yield service

@@ -20,7 +20,12 @@ from bot.confirm import ConfirmTokens
 from bot.controls import messages as say
 from bot.controls.audit import AuditLog
 from bot.controls.controls import MemoryControls, describe
-from bot.controls.memory_ops import edit_memory, expired_interactions, remember_explicitly
+from bot.controls.memory_ops import (
+    MAX_REMEMBER_CHARS,
+    edit_memory,
+    expired_interactions,
+    remember_explicitly,
+)
 from bot.identity import user_id_for
 from bot.types import ChatIdentity
 from bot.update_queue import UpdateQueue
@@ -142,9 +147,13 @@ class MemoryControlCommands:
             return say.REMEMBER_EMPTY
         if await self.controls.is_paused(identity):
             return say.REMEMBER_PAUSED
+        if len(text) > MAX_REMEMBER_CHARS:
+            return say.remember_too_long(MAX_REMEMBER_CHARS)
         owner = user_id_for(identity)
         async with self.store.user_lock(owner):
-            added = await remember_explicitly(self.store, owner, text, key=f"remember:{uuid.uuid4()}")
+            added = await remember_explicitly(
+                self.store, owner, text, key=f"remember:{uuid.uuid4()}", platform=identity.platform
+            )
         self.compactor.after_delete()  # a replaced preference leaves its old text behind
         return say.remembered([r.text for r in added])
 
@@ -152,6 +161,8 @@ class MemoryControlCommands:
         text = " ".join(text.split())
         if not memory_id.strip() or not text:
             return say.EDIT_USAGE
+        if len(text) > MAX_REMEMBER_CHARS:
+            return say.remember_too_long(MAX_REMEMBER_CHARS)
         if await self.controls.is_paused(identity):
             return say.EDIT_PAUSED
         record = await self.owned_memory(identity, memory_id)
@@ -190,13 +201,11 @@ class MemoryControlCommands:
             return None
         count = 0
         for uid in await self.controls.linked(me):  # every identity first, then one compaction for all
-            async with self.store.user_lock(uid):
-                await asyncio.to_thread(self.queue.purge_user, uid)
-                count += await self.store.delete_all(uid)
+            count += await self.forget_everything(uid, compact=False)
         await self.compactor.now()
         return count
 
-    async def forget_everything(self, user_id: str) -> int:  # provided by ChatService
+    async def forget_everything(self, user_id: str, *, compact: bool = True) -> int:  # ChatService's
         raise NotImplementedError
 
     # ---- retention -----------------------------------------------------------------------------

@@ -49,6 +49,10 @@ def remembered(texts: list[str]) -> str:
     return "Got it, I'll remember: " + "; ".join(texts) + "."
 
 
+def remember_too_long(limit: int) -> str:
+    return f"That's longer than I keep in one memory ({limit} characters): please say it in fewer words."
+
+
 def edited(text: str) -> str:
     return f"Done: that memory now says: {text}"
 
