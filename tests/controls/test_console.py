@@ -26,6 +26,8 @@ def console_for(service: ChatService, user: str, answers: str = "") -> tuple[Con
 
 async def test_every_control_in_the_console(service: ChatService) -> None:
     ann, screen = console_for(service, "ann", answers="y\n")
+    await ann.handle_line("/help")
+    assert all(c in screen.getvalue() for c in ("/memories pause", "/remember", "/memories edit", "/link"))
     await ann.handle_line("/memories pause")
     await ann.handle_line("I like numbat content")
     await service.drain()

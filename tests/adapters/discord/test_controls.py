@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from adapters.discord import DiscordAdapter
+from adapters.discord.render import discord_help
 from bot.controls import messages as say
 from bot.service import ChatService
 from bot.types import ChatIdentity
@@ -37,6 +38,9 @@ async def test_pause_keeps_the_store_unchanged_and_replies_say_so(
     assert fingerprint(data_dir) == before
     resumed = await world.fake.slash(world.alice, world.channel, "memories", "resume")
     assert await answer(world, resumed) == say.RESUMED
+    shown = discord_help(service.help_text())  # what /help answers
+    assert all(c in shown for c in ("`/memories pause`", "`/remember text:<text>`", "`/link [code]`"))
+    assert "`/memorybot memory off|on|status`" in shown
 
 
 async def test_remember_then_edit_it_through_the_modal(

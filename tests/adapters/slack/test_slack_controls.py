@@ -41,6 +41,8 @@ async def test_pause_keeps_the_store_unchanged_and_every_reply_says_so(
     assert mrkdwn(await slack.command("/memories", "resume", user="UALICE")) == say.RESUMED
     assert "Memory is paused" not in mrkdwn(await slack.dm("UALICE", "I like quokka content"))
     assert [t for t in await texts(slack, "UALICE") if "quokka" in t]
+    help_text = mrkdwn(await slack.command("/memories", "help", user="UALICE"))
+    assert all(c in help_text for c in ("/memories pause", "/remember", "/link", "/memorybot memory off"))
 
 
 async def test_remember_then_edit_through_the_modal(slack: SlackHarness) -> None:
