@@ -16,7 +16,7 @@ import math
 import time
 import uuid
 from collections import OrderedDict, deque
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -26,11 +26,13 @@ from bot import messages
 from bot.agent import TagDeps, TagResult
 from bot.compaction import Compactor
 from bot.confirm import ConfirmTokens
+from bot.context_budget import within_budget
 from bot.controls import AuditLog, MemoryControls, MemoryScope, SqliteControlStore
 from bot.controls.commands import MemoryControlCommands
 from bot.identity import session_id_for, user_id_for
 from bot.ratelimit import RateLimiter
 from bot.settings import Settings
+from bot.slash import command_name, unknown_command_reply
 from bot.tagging import Turn
 from bot.text import clean_input, is_blank, recall_query
 from bot.types import ChatIdentity, IncomingMessage, Reply
@@ -91,6 +93,7 @@ class ChatService(MemoryControlCommands):
         links: LinkSource | None = None,
         similarity: Callable[[str, Sequence[str]], list[float]] | None = None,
         ledger: CorrectionLedger | None = None,
+        guidance_reader: Callable[[str], Awaitable[list[Preference]]] | None = None,
         controls: MemoryControls | None = None,
     ) -> None:
         self.settings = settings
@@ -106,6 +109,7 @@ class ChatService(MemoryControlCommands):
         self._guidance_cache: tuple[float, list[MemoryRecord]] | None = None
         self.compactor = Compactor(store, settings.memory_compact_delay_s)
         self.ledger = ledger or CorrectionLedger(settings.data_dir / "corrections.db")
+        self._guidance_reader = guidance_reader
         self.worker = UpdateWorker(
             store, queue, after_delete=self.compactor.after_delete, on_applied=self._learn_corrections
         )
@@ -158,6 +162,8 @@ class ChatService(MemoryControlCommands):
         cleaned = clean_input(message.text, max_chars=self.settings.max_message_chars)
         if is_blank(cleaned.text):
             return Reply(messages.EMPTY_MESSAGE)
+        if (command := command_name(cleaned.text)) is not None:  # never tagged, never stored
+            return Reply(self.help_text() if command == "help" else unknown_command_reply(command))
         wait = self._limiter.check(user_id)
         if wait:
             return Reply(messages.rate_limited(math.ceil(wait)))
@@ -212,10 +218,22 @@ class ChatService(MemoryControlCommands):
             operations, forget_reply = await resolve_forgets(self.store, user_id, operations)
         title = links[0].title if links else None
         url = links[0].url if links else None
+        # "make them shorter" re-tags the thread's earlier content: the interaction is recorded under that.
+        subject = thread[-1].text if result is not None and result.revises_previous and thread else None
         if scope.write:
             await self._enqueue(
-                message, user_id, run_id, cleaned.text, result, operations, title=title, url=url
+                message,
+                user_id,
+                run_id,
+                cleaned.text,
+                result,
+                operations,
+                subject=subject,
+                title=title,
+                url=url,
             )
+        if self.queue.holding:
+            notices.append(messages.MEMORY_WAITING)
         if result is None:
             return Reply(messages.MODEL_FAILED, notices=notices)
         if scope.write:  # paused or switched off: not even this process's short-term thread memory
@@ -269,7 +287,10 @@ class ChatService(MemoryControlCommands):
             if record.id not in seen and record.user_id == user_id:
                 seen.add(record.id)
                 ordered.append(record)
-        return ordered, len(everything), True
+        # What they told us about themselves always stays; the relevant rest fills MEMORY_CONTEXT_TOKENS.
+        about_ids = {r.id for r in about}
+        budget = self.settings.memory_context_tokens
+        return within_budget(ordered, budget, keep=lambda r: r.id in about_ids), len(everything), True
 
     async def _recall_in_scope(
         self, scope: MemoryScope, run_id: str, text: str
@@ -287,7 +308,10 @@ class ChatService(MemoryControlCommands):
             (r for r in merged if r.category != "interaction"), key=lambda r: r.created_at or epoch
         )
         others = [r for r in merged if r.category == "interaction"]
-        return [*about, *others], sum(t for _, t, _ in recalled), all(ok for _, _, ok in recalled)
+        kept = within_budget(
+            [*about, *others], self.settings.memory_context_tokens, keep=lambda r: r.category != "interaction"
+        )
+        return kept, sum(t for _, t, _ in recalled), all(ok for _, _, ok in recalled)
 
     async def _run_agent(self, text: str, deps: TagDeps, history: list[ModelMessage]) -> TagResult | None:
         try:
@@ -310,6 +334,7 @@ class ChatService(MemoryControlCommands):
         result: TagResult | None,
         operations: Sequence[Operation],
         *,
+        subject: str | None = None,
         title: str | None = None,
         url: str | None = None,
     ) -> None:
@@ -317,7 +342,7 @@ class ChatService(MemoryControlCommands):
         key = f"{identity.platform}:{message.message_id}" if message.message_id else f"local:{uuid.uuid4()}"
         interaction = None
         if result is not None and result.tags:
-            interaction = Interaction(subject=text, tags=tuple(result.tags), title=title, url=url)
+            interaction = Interaction(subject=subject or text, tags=tuple(result.tags), title=title, url=url)
         infer: tuple[dict[str, str], ...] = ()
         if self.settings.memory_llm:
             infer = ({"role": "user", "content": text},)
@@ -426,9 +451,12 @@ class ChatService(MemoryControlCommands):
         """Operator only (CLI): bot-wide guidance, effective for the next message.
 
         The text is read into typed preferences ("Always include a #news tag" -> `tag.always:news`), one
-        memory each; text the bot cannot apply itself is kept as it is, for LLM models to read.
+        memory each, by the rules or else by the configured LLM; text the bot cannot apply itself is kept as
+        it is, for LLM models to read.
         """
         prefs = parse_guidance(text)
+        if not prefs and self._guidance_reader is not None:
+            prefs = await self._guidance_reader(text)  # phrasings the rules do not know, read by the LLM
         if prefs:
             records = [
                 await self.add_guidance_preference(pref, text=text if len(prefs) == 1 else None)

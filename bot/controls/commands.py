@@ -29,7 +29,7 @@ from bot.controls.memory_ops import (
 from bot.identity import user_id_for
 from bot.types import ChatIdentity
 from bot.update_queue import UpdateQueue
-from memory.ids import SHORT_ID_CHARS
+from memory.ids import SHORT_ID_CHARS, resolve_short_id
 from memory.mem0_store import Mem0Store
 from memory.store import MemoryUnavailable
 from memory.types import MemoryPage, MemoryRecord
@@ -273,7 +273,8 @@ class MemoryControlCommands:
             await asyncio.to_thread(self.controls.store.erase, user_id)
         else:
             async with self.store.user_lock(user_id):
-                count = int(await self.store.delete(user_id, memory_id))
+                full = resolve_short_id(memory_id, [r.id for r in await self.store.all(user_id)])
+                count = int(bool(full) and await self.store.delete(user_id, full or ""))
             self.compactor.after_delete()
         action = "forget-all" if memory_id is None else "forget-one"
         await asyncio.to_thread(
