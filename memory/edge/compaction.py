@@ -21,7 +21,14 @@ import sys
 import time
 from pathlib import Path
 
-from qdrant_edge import EdgeShard
+from qdrant_edge import (
+    EdgeShard,
+    KeywordIndexParams,
+    PayloadSchemaType,
+    Point,
+    ScrollRequest,
+    UpdateOperation,
+)
 
 from memory.edge import schema
 from memory.edge.shards import SharedShard, staging_directory
@@ -85,15 +92,50 @@ def _load(directory: Path, dims: int) -> EdgeShard:
 
 
 def compact_copy(directory: Path, dims: int) -> bool:
-    """The child's side: optimise the copy, flush, close, drop its log (the deleted text is in it)."""
+    """The child's side: optimise the copy, then rebuild it as a fresh shard holding only the live points.
+
+    Dropping the old write-ahead log (which holds the deleted text) is not enough on its own: Edge numbers its
+    operations from the log, and a shard loaded without it would number new operations below the versions its
+    points already carry, so later deletes and updates of those points would be silently ignored. Writing the
+    live points into a fresh shard gives a log that holds only live data and operation numbers that agree with
+    the points'.
+    """
     shard = _load(directory, dims)
     try:
         changed = shard.optimize()
-        shard.flush()
+        points = _live_points(shard)
+        indexed = dict(shard.info().payload_schema)
     finally:
         shard.close()
-    shutil.rmtree(directory / "wal", ignore_errors=True)
+    fresh = directory.with_name(directory.name + ".fresh")
+    shutil.rmtree(fresh, ignore_errors=True)
+    rebuilt = EdgeShard.create(str(fresh), schema.create_config(dims))
+    try:
+        for name in indexed:
+            params = KeywordIndexParams(is_tenant=True) if name == "user_id" else PayloadSchemaType.Keyword
+            rebuilt.update(UpdateOperation.create_field_index(name, params))
+        for start in range(0, len(points), _REBUILD_BATCH):
+            rebuilt.update(UpdateOperation.upsert_points(points[start : start + _REBUILD_BATCH]))
+        rebuilt.flush()
+    finally:
+        rebuilt.close()
+    shutil.rmtree(directory)
+    fresh.rename(directory)
     return changed
+
+
+_REBUILD_BATCH = 512
+
+
+def _live_points(shard: EdgeShard) -> list[Point]:
+    points: list[Point] = []
+    offset = None
+    while True:
+        request = ScrollRequest(offset=offset, limit=_REBUILD_BATCH, with_payload=True, with_vector=True)
+        records, offset = shard.scroll(request)
+        points.extend(Point(r.id, r.vector or {}, r.payload or {}) for r in records)
+        if offset is None:
+            return points
 
 
 def main(argv: list[str]) -> int:

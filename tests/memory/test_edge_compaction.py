@@ -93,6 +93,30 @@ def test_compaction_removes_deleted_text_from_every_file(store: EdgeVectorStore)
     assert not staging_directory(directory).exists()
 
 
+@pytest.mark.parametrize("hybrid", [False, True])
+def test_memories_from_before_a_compaction_can_still_be_changed_and_deleted(
+    tmp_path: Path, hybrid: bool
+) -> None:
+    """A compacted shard must number new operations above its points' versions, or Edge ignores them."""
+    store = EdgeVectorStore(tmp_path, "memories", DIMS, hybrid=hybrid)
+    ids = fill(store, 6, text="kept")
+    store.delete(ids[0])
+    assert store.compact()
+    store.update(vector_id=ids[1], payload={"user_id": "u1", "data": "changed"})
+    store.delete(ids[2])
+    got = store.get(ids[1])
+    assert got is not None and got.payload["data"] == "changed"
+    assert store.get(ids[2]) is None
+    if hybrid:
+        assert ids[3] in [h.id for h in store.keyword_search("kept-3", top_k=3) or []]
+    store.close()
+    reopened = EdgeVectorStore(tmp_path, "memories", DIMS, hybrid=hybrid)
+    reopened.delete(ids[4])
+    assert reopened.get(ids[4]) is None and reopened.get(ids[2]) is None
+    assert reopened.get(ids[5]) is not None
+    reopened.close()
+
+
 def test_searches_go_on_while_the_child_compacts(store: EdgeVectorStore) -> None:
     ids = fill(store, 50)
     store.delete(ids[0])
