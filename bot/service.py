@@ -27,16 +27,18 @@ from bot.ratelimit import RateLimiter
 from bot.settings import Settings
 from bot.text import clean_input, is_blank, recall_query
 from bot.types import ChatIdentity, IncomingMessage, Reply
-from bot.update_queue import Job, UpdateQueue
 from memory.ids import SHORT_ID_CHARS
 from memory.mem0_store import Mem0Store
 from memory.store import MemoryUnavailable
 from memory.types import MemoryPage, MemoryRecord
+from state.queue import Job, UpdateQueue
+from state.recent import RecentKeysFactory, local_recent_keys
 
 log = logging.getLogger(__name__)
 
 _PREFERENCES_IN_CONTEXT = 20
 _SETTLE_TIMEOUT_S = 3.0
+_SETTLE_POLL_S = 0.05
 _GUIDANCE_TTL_S = 10.0
 _FULL_ID_CHARS = 36  # Mem0's ids are UUIDs
 
@@ -60,8 +62,12 @@ class ChatService:
         tokens: ConfirmTokens,
         links: LinkSource | None = None,
         similarity: Callable[[str, Sequence[str]], list[float]] | None = None,
+        recent_keys: RecentKeysFactory = local_recent_keys,
     ) -> None:
         self.settings = settings
+        self.recent_keys = recent_keys
+        """Expiring key sets for the adapters (Slack's retry guard, thread cache): shared by every worker
+        when the deployment has a database."""
         self.store = store
         self.queue = queue
         self._agent = agent
@@ -202,11 +208,17 @@ class ChatService:
             async with self._progress:
                 while self._unsettled.get(user_id):
                     await self._progress.wait()
+            # With several workers the previous message may have gone to another one: its update is then
+            # only in the shared queue, another process's state: no event to wait on, so poll (bounded).
+            while await asyncio.to_thread(self.queue.has_due, user_id):  # noqa: ASYNC110
+                await asyncio.sleep(_SETTLE_POLL_S)
 
         try:
             await asyncio.wait_for(settled(), _SETTLE_TIMEOUT_S)
         except TimeoutError:
             log.info("answering before the previous memory update landed")
+            # With several workers another one may have applied it: stop waiting for it on every message.
+            self._unsettled.pop(user_id, None)
 
     async def _recall(self, user_id: str, run_id: str, text: str) -> tuple[list[MemoryRecord], bool]:
         """Preferences always (they shape every tag), then what is relevant to this message."""

@@ -1,9 +1,7 @@
-"""A durable, idempotent queue of memory updates (SQLite in WAL mode in the data directory).
+"""The embedded update queue: SQLite in WAL mode in the data directory (one process per data directory).
 
-The update after a reply is written here *before* the reply goes out, so a crash between the two loses
-nothing: on start-up pending jobs are replayed. The key (platform + message id) makes a retried delivery of
-the same message a no-op. A job that keeps failing is parked with its error instead of being retried forever.
-Finished jobs keep only their key (no text), and a user's rows are purged when they forget everything.
+See `state.queue` for what a queue promises. On start-up, jobs a previous process left pending are simply
+pending again: claims live only in this process's memory.
 """
 
 from __future__ import annotations
@@ -12,9 +10,10 @@ import json
 import sqlite3
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from state.queue import Job, ParkedJob
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -32,24 +31,9 @@ CREATE INDEX IF NOT EXISTS jobs_user ON jobs (user_id);
 """
 
 
-@dataclass(frozen=True, slots=True)
-class Job:
-    key: str
-    user_id: str
-    payload: dict[str, Any]
-    attempts: int
+class SqliteUpdateQueue:
+    """`state.queue.UpdateQueue` on a SQLite file."""
 
-
-@dataclass(frozen=True, slots=True)
-class ParkedJob:
-    key: str
-    user_id: str
-    attempts: int
-    error: str
-    created_at: float
-
-
-class UpdateQueue:
     def __init__(
         self, path: Path, *, max_attempts: int = 5, base_delay_s: float = 0.5, max_delay_s: float = 60.0
     ) -> None:
@@ -124,6 +108,14 @@ class UpdateQueue:
         with self._lock:
             row = self._conn.execute("SELECT status FROM jobs WHERE key = ?", (key,)).fetchone()
         return row is not None and row[0] == "pending"
+
+    def has_due(self, user_id: str) -> bool:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT 1 FROM jobs WHERE user_id = ? AND status = 'pending' AND next_at <= ? LIMIT 1",
+                (user_id, time.time()),
+            ).fetchone()
+        return row is not None
 
     def pending_count(self) -> int:
         with self._lock:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.update_queue import UpdateQueue
+from state.sqlite_queue import SqliteUpdateQueue as UpdateQueue
 
 
 def test_enqueue_is_idempotent_per_key(tmp_path: Path) -> None:
