@@ -211,13 +211,22 @@ def chat(
         ),
     ] = "auto",
     store: Annotated[str, typer.Option("--store", help="Embedded store.")] = "edge",
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=0,
+            help="Also run this many `memorybot run` workers on one throwaway PostgreSQL (0: embedded only).",
+        ),
+    ] = 3,
     out_dir: OutOpt = Path("bench-results"),
     embed_threads: ThreadsOpt = None,
     keep_data: KeepOpt = False,
 ) -> None:
     """Concurrent simulated users through the Slack HTTP adapter (offline model): messages/s, reply latency,
-    memory-update lag, peak RSS."""
+    memory-update lag, peak RSS; embedded, and with several workers on PostgreSQL."""
     from bench.chat_bench import ChatBenchConfig, run_chat_bench
+    from bench.chat_fleet import FleetBenchConfig, run_fleet_bench
     from bench.report import machine_info, markdown, plot_latency_cdf, write_results
 
     if path not in ("auto", "slack-http", "chat-service"):
@@ -236,11 +245,18 @@ def chat(
         )
         with _progress() as progress:
             run = asyncio.run(run_chat_bench(config, progress))
+            if workers:
+                fleet_config = FleetBenchConfig(work / "fleet", workers, users, messages)
+                fleet = asyncio.run(run_fleet_bench(fleet_config, progress))
+                run.section["workers_run"] = fleet.section
     if run.section["path"] == "chat-service":
         err.print(f"NOTE: {run.section['path_note']}")
     results = write_results(out_dir, "chat", run.section, machine=machine)
+    samples = {f"{run.section['path']} reply": run.reply_ms}
+    if workers:
+        samples[f"{workers} workers on PostgreSQL reply"] = fleet.reply_ms
     plot_latency_cdf(
-        {f"{run.section['path']} reply": run.reply_ms},
+        samples,
         out_dir / "chat_latency_cdf.png",
         title=f"Chat reply latency ({users} users x {messages} messages, offline model)",
     )

@@ -29,7 +29,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
-from state.queue import Job, ParkedJob
+from state.queue import Job, ParkedJob, erasure_key, received_at
 
 POLL_S = 1.0
 """How often an idle worker looks for jobs other workers queued or a dead worker left behind."""
@@ -68,11 +68,20 @@ class PostgresUpdateQueue:
         )
 
     def enqueue(self, key: str, user_id: str, payload: dict[str, Any]) -> bool:
+        arrived = received_at(payload)
         with self._pool.connection() as conn:
             cur = conn.execute(
-                "INSERT INTO mb_update_jobs (key, user_id, payload) VALUES (%s, %s, %s) "
+                "INSERT INTO mb_update_jobs (key, user_id, payload) SELECT %(key)s, %(user)s, %(payload)s "
+                "WHERE %(arrived)s::float8 IS NULL OR NOT EXISTS (SELECT 1 FROM mb_erasures "
+                "WHERE person = %(person)s AND erased_at >= to_timestamp(%(arrived)s::float8)) "
                 "ON CONFLICT (key) DO NOTHING",
-                (key, user_id, Jsonb(payload)),
+                {
+                    "key": key,
+                    "user": user_id,
+                    "payload": Jsonb(payload),
+                    "arrived": arrived,
+                    "person": erasure_key(user_id),
+                },
             )
             return cur.rowcount == 1
 
@@ -182,6 +191,12 @@ class PostgresUpdateQueue:
     def purge_user(self, user_id: str) -> int:
         """Every worker's jobs of this person go at once: they all live in this one table."""
         with self._pool.connection() as conn:
+            # The erasure first: from then on no message that arrived before it can queue anything.
+            conn.execute(
+                "INSERT INTO mb_erasures (person, erased_at) VALUES (%s, now()) "
+                "ON CONFLICT (person) DO UPDATE SET erased_at = EXCLUDED.erased_at",
+                (erasure_key(user_id),),
+            )
             cur = conn.execute("DELETE FROM mb_update_jobs WHERE user_id = %s", (user_id,))
             conn.execute("VACUUM mb_update_jobs")  # the deleted rows' space is reused, not kept for readers
             return cur.rowcount

@@ -51,6 +51,13 @@ MIGRATIONS: list[str] = [
         value bytea NOT NULL
     );
     """,
+    # 2: erasures, so that an answer still in the works during a forget-all cannot enqueue what it forgot.
+    """
+    CREATE TABLE mb_erasures (
+        person    text PRIMARY KEY,          -- sha256 of the user id: the record names no one
+        erased_at timestamptz NOT NULL
+    );
+    """,
 ]
 
 

@@ -11,6 +11,7 @@ keeps the same shape so that the update worker does not care which it has.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -36,7 +37,9 @@ class UpdateQueue(Protocol):
     max_attempts: int
 
     def enqueue(self, key: str, user_id: str, payload: dict[str, Any]) -> bool:
-        """Store a job; False when this key was seen before (a retried delivery)."""
+        """Store a job; False when this key was seen before (a retried delivery), or when the person erased
+        everything after the message arrived (`payload["received_at"]`, epoch seconds): an answer that was
+        still being worked out during a forget-all must not bring back what it forgot."""
         ...
 
     def due(self, *, limit: int = 64, exclude: set[str] | frozenset[str] = frozenset()) -> list[Job]:
@@ -70,7 +73,18 @@ class UpdateQueue(Protocol):
         ...
 
     def purge_user(self, user_id: str) -> int:
-        """Remove every job of a user, pending ones too (they hold the text they asked us to forget)."""
+        """Remove every job of a user, pending ones too (they hold the text they asked us to forget), and
+        record the erasure (a hash of the id and the time) for `enqueue`."""
         ...
 
     def close(self) -> None: ...
+
+
+def erasure_key(user_id: str) -> str:
+    """What an erasure record keeps of the person: a hash, so the record itself names no one."""
+    return hashlib.sha256(user_id.encode()).hexdigest()
+
+
+def received_at(payload: dict[str, Any]) -> float | None:
+    value = payload.get("received_at")
+    return float(value) if isinstance(value, int | float) else None

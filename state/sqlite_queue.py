@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from state.queue import Job, ParkedJob
+from state.queue import Job, ParkedJob, erasure_key, received_at
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -28,6 +28,10 @@ CREATE TABLE IF NOT EXISTS jobs (
 );
 CREATE INDEX IF NOT EXISTS jobs_due ON jobs (status, next_at);
 CREATE INDEX IF NOT EXISTS jobs_user ON jobs (user_id);
+CREATE TABLE IF NOT EXISTS erasures (
+    person    TEXT PRIMARY KEY,                    -- sha256 of the user id
+    erased_at REAL NOT NULL
+);
 """
 
 
@@ -52,7 +56,15 @@ class SqliteUpdateQueue:
 
     def enqueue(self, key: str, user_id: str, payload: dict[str, Any]) -> bool:
         """Store a job; False when this key was seen before (a retried delivery)."""
+        arrived = received_at(payload)
         with self._lock:
+            if arrived is not None:
+                row = self._conn.execute(
+                    "SELECT 1 FROM erasures WHERE person = ? AND erased_at >= ?",
+                    (erasure_key(user_id), arrived),
+                ).fetchone()
+                if row is not None:
+                    return False
             cur = self._conn.execute(
                 "INSERT OR IGNORE INTO jobs (key, user_id, payload, created_at) VALUES (?, ?, ?, ?)",
                 (key, user_id, json.dumps(payload, ensure_ascii=False), time.time()),
@@ -148,6 +160,10 @@ class SqliteUpdateQueue:
         """Remove every job of a user (pending ones too: they hold the text they asked us to forget)."""
         with self._lock:
             cur = self._conn.execute("DELETE FROM jobs WHERE user_id = ?", (user_id,))
+            self._conn.execute(
+                "INSERT OR REPLACE INTO erasures (person, erased_at) VALUES (?, ?)",
+                (erasure_key(user_id), time.time()),
+            )
             self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self._conn.execute("VACUUM")
             return cur.rowcount

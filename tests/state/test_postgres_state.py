@@ -185,3 +185,21 @@ async def test_recent_keys_and_the_secret_are_shared(db: str) -> None:
         await two.close()
     assert database_secret(db) == database_secret(db)
     assert len(database_secret(db)) == 32
+
+
+def test_an_answer_in_the_works_during_a_forget_all_cannot_queue_what_was_forgotten(db: str) -> None:
+    import time
+
+    a, b = PostgresUpdateQueue(db), PostgresUpdateQueue(db)
+    try:
+        arrived = time.time() - 1  # worker b got the message, then worker a erased the person
+        a.purge_user("alice")
+        assert b.enqueue("k1", "alice", {"text": "old secret", "received_at": arrived}) is False
+        assert b.enqueue("k2", "alice", {"text": "said after", "received_at": time.time() + 1}) is True
+        assert b.enqueue("k3", "bob", {"text": "someone else", "received_at": arrived}) is True
+        with psycopg.connect(db) as conn:
+            dump = str(conn.execute("SELECT * FROM mb_erasures").fetchall())
+        assert "alice" not in dump  # the record names no one
+    finally:
+        a.close()
+        b.close()
