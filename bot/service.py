@@ -283,6 +283,7 @@ class ChatService:
             "title": title,
             "url": url,
             "infer": bool(self.settings.memory_llm),
+            "received_at": message.received_at,
         }
         if await asyncio.to_thread(self.queue.enqueue, key, user_id, payload):
             self._unsettled[user_id].add(key)
