@@ -194,7 +194,7 @@ async def _rows(database_url: str, query: str, *args: Any) -> list[tuple[Any, ..
 async def test_three_workers_share_one_database(tmp_path: Path, pgvector_url: str) -> None:
     url = pgvector_url
     async with fleet(tmp_path, url) as (bot, logs):
-        # ---- phase 1: the first half of every conversation, over all three workers --------------------
+        # ---- phase 1: the first eight messages of every conversation, over all three workers ----------
         await asyncio.gather(*(bot.converse(person, range(8)) for person in range(PEOPLE)))
 
         # ---- phase 2: five people's updates held back; worker 2 claims some, then dies ------------------
