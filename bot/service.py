@@ -309,6 +309,9 @@ class ChatService:
                 log.warning("memory update failed", extra={"parked": parked, "error": type(exc).__name__})
             finally:
                 self._inflight.discard(job.key)
+                # Look again at once: with several workers a person's next update, queued by another
+                # worker, became claimable only now that this one is done.
+                self._wake.set()
                 keys = self._unsettled.get(job.user_id)
                 if keys is not None:
                     keys.discard(job.key)
