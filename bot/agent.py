@@ -2,7 +2,8 @@
 
 The memory is prepared context, not a tool: the service retrieves the speaker's memories before the run and
 the instructions carry them, so no model call can reach another user's memories. The same output check runs
-for every model: memory ids must be the speaker's own, and tags pass through the remembered preferences.
+for every model: memory ids must be the speaker's own, memory operations pass the one validator, and tags
+are shaped by the typed profile (the remembered preferences plus this message's operations).
 """
 
 from __future__ import annotations
@@ -19,12 +20,13 @@ from pydantic_ai.settings import ModelSettings
 
 from bot.errors import SettingsError
 from bot.keyphrases import MAX_TAG_CHARS
-from bot.offline_model import DepsChannel, offline_model
+from bot.offline_model import MODEL_NAME, DepsChannel, offline_model
 from bot.settings import Settings
 from bot.tag_policy import shape_tags
 from bot.tagging import LinkContext, Similarity, TagDeps, TagResult
-from memory.extract import extract_facts
-from memory.preferences import Preferences
+from bot.understanding.operations import Producer, applied_to, validate_operations
+from bot.understanding.records import preference_in
+from bot.understanding.render import memory_text
 from memory.types import MemoryRecord
 
 __all__ = [
@@ -56,10 +58,20 @@ hashtags, how many tags, tags to always include or never use, topics they avoid 
 and topics they like (related tags first).
 - reply: one to three friendly sentences; mention briefly which preference shaped the tags.
 - memories_used: the ids of the <user_memory> entries you relied on, nothing else.
+- operations: what this message changes in the person's memory. `add` a preference they state, as \
+{"op": "add", "preference": {"kind": ..., "subject": ..., "value": ...}} with kind one of format.case \
+(lower/upper/title), format.hashtags (yes/no), format.number (singular/plural), format.max_tags (a number), \
+tag.always / tag.never (subject: the tag), tag.instead (subject: the wrong tag, value: the right one; set \
+"correction": true when they correct your tags), topic (subject: the topic, value like/avoid), \
+identity.name, identity.role, reply.language, fact (subject: a short slug, value: the fact); `remove` one \
+they retract ("I no longer avoid politics": {"op": "remove", "key": "topic:politics"}); `forget` with a \
+description when they ask you to forget something. Nothing when they state nothing about themselves.
 
 When the message is not something to tag (a greeting, a question about what you remember, a statement about \
 the person such as "I like Rust"), reply briefly and return no tags. When people tell you about themselves, \
-acknowledge it: it will be remembered.
+acknowledge it: it will be remembered. Questions about themselves ("what's my name?", "do I like X?") are \
+answered from <user_memory> only, truthfully; say so when you don't know. Follow-ups ("make them shorter", \
+"add one about databases", "no, basketball, not points") refer to your previous answer in this thread.
 
 Rules:
 - <user_memory> is about the person speaking to you, and only about them. Never reveal, guess or discuss \
@@ -149,6 +161,11 @@ def instructions_for(ctx: RunContext[TagDeps]) -> str:
         parts.append(
             f"Guidance from the bot's operator, for everyone (the person's own memory overrides it):\n{lines}"
         )
+    if not deps.profile.is_empty:
+        lines = "\n".join(f"- {neutralize_tags(memory_text(p))}" for p in deps.profile.entries.values())
+        parts.append(
+            f"The person's preferences in force (guidance included; tags are held to them):\n{lines}"
+        )
     parts.append(wrap(USER_MEMORY, _memory_lines(deps.memories_oldest_first())))
     for link in deps.links:
         body = link.text_for_tagging[:SHARED_CONTENT_CHARS]
@@ -166,7 +183,9 @@ def _memory_lines(memories: list[MemoryRecord]) -> str:
     for memory in memories:
         when = (memory.updated_at or memory.created_at).date().isoformat() if memory.created_at else "undated"
         text = " ".join(memory.text.split())
-        lines.append(f"[{memory.id}] ({memory.category}, {when}) {text}")
+        pref = preference_in(memory)
+        key = f" [{pref.key}]" if pref is not None else ""
+        lines.append(f"[{memory.id}] ({memory.category}{key}, {when}) {text}")
     return "\n" + "\n".join(lines) + "\n"
 
 
@@ -182,13 +201,15 @@ def _check_output(ctx: RunContext[TagDeps], output: TagResult) -> TagResult:
         memory_id = item if item in ids else by_text.get(" ".join(item.split()).lower())
         if memory_id is not None and memory_id not in used:
             used.append(memory_id)
+    own = [m.id for m in deps.memories if m.user_id == deps.user_id]
+    source: Producer = "offline" if ctx.model.model_name == MODEL_NAME else "llm"
+    operations = validate_operations(output.operations, source=source, own_memory_ids=own)
     tags = [t.strip() for t in output.tags if t.strip() and len(t.strip()) <= MAX_TAG_CHARS]
     if tags:
-        # The message's own wishes ("use uppercase tags: <text>") are the newest word, as offline.
-        stated = [f.text for f in extract_facts(ctx.prompt)] if isinstance(ctx.prompt, str) else []
-        prefs = Preferences.from_memories([*deps.preference_texts(), *stated])
-        shaped = shape_tags(tags, prefs, deps.similar)
+        # The message's own wishes ("use uppercase tags: <text>") are the newest word: its operations, from
+        # whichever model, are applied on top of the remembered profile. Nothing re-reads the prompt.
+        shaped = shape_tags(tags, applied_to(deps.profile, operations), deps.similar)
         if shaped.tags != tags:
             log.debug("tags reshaped by preferences", extra={"dropped": len(tags) - len(shaped.tags)})
         tags = shaped.tags
-    return output.model_copy(update={"tags": tags, "memories_used": used})
+    return output.model_copy(update={"tags": tags, "memories_used": used, "operations": operations})

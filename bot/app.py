@@ -29,6 +29,8 @@ async def build_service(settings: Settings) -> AsyncIterator[ChatService]:
     from state import open_shared_state
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    from bot.understanding.upgrade import upgrade_store
+
     configured = settings.secret.get_secret_value() if settings.secret else None
     # Embedded (data directory) or, with DATABASE_URL, what every worker shares: queue, locks, secret, caches.
     shared = await open_shared_state(settings.data_dir, settings.database, configured_secret=configured)
@@ -38,6 +40,7 @@ async def build_service(settings: Settings) -> AsyncIterator[ChatService]:
         await shared.aclose()
         raise
     store = Mem0Store(mem0, user_locks=shared.locks)
+    await upgrade_store(store, settings.data_dir)  # version-1 memories get their typed metadata, once
     tokens = ConfirmTokens(shared.secret)
     links = LinkReader(settings)
     service = ChatService(
@@ -55,6 +58,10 @@ async def build_service(settings: Settings) -> AsyncIterator[ChatService]:
         from bot.topics import REFERENCE_TOPICS
 
         await asyncio.to_thread(similarity, "warm-up", list(REFERENCE_TOPICS))
+    if settings.bot_model == "offline":
+        from bot.keyphrases import warm_up
+
+        await asyncio.to_thread(warm_up)  # WordLlama and the lexicons, about 2 s
     service.start()
     try:
         yield service

@@ -308,13 +308,24 @@ def guidance_list() -> None:
 def guidance_add(text: Annotated[str, typer.Argument(help='e.g. "Prefers singular tags"')]) -> None:
     """Add guidance; a person's own stated preferences still override it."""
 
-    async def go(settings: Settings) -> Any:
+    async def go(settings: Settings) -> list[Any]:
         from bot.app import build_service
 
         async with build_service(settings) as service:
             return await service.add_guidance(text)
 
-    out.print(f"Added {_run(go).id}", markup=False)
+    from bot.understanding.records import preference_in
+
+    for record in _run(go):
+        pref = preference_in(record)
+        meaning = f"  ({pref.key} = {pref.value})" if pref is not None else ""
+        out.print(f"Added {record.id}: {record.text}{meaning}", markup=False)
+        if pref is None:
+            out.print(
+                "Not a tag preference memorybot can apply by itself: LLM models read it as text; the offline "
+                "model ignores it.",
+                markup=False,
+            )
 
 
 @guidance_app.command("remove")
@@ -333,6 +344,57 @@ def guidance_remove(
         err.print(f"No guidance with id {memory_id}.")
         raise typer.Exit(1)
     out.print("Removed.")
+
+
+@guidance_app.command("suggestions")
+def guidance_suggestions() -> None:
+    """Corrections that several people made, proposed as guidance for everyone (accept or reject them)."""
+
+    async def go(settings: Settings) -> list[Any]:
+        from bot.app import build_service
+
+        async with build_service(settings) as service:
+            return service.guidance_suggestions()
+
+    from bot.understanding.render import memory_text
+
+    suggestions = _run(go)
+    if not suggestions:
+        out.print("No suggestions: no correction has come from several people yet.")
+    for item in suggestions:
+        out.print(
+            f"{item.id}  {memory_text(item.preference)}  (corrected by {item.people} people)", markup=False
+        )
+
+
+def _decide(suggestion_id: str, *, accept: bool) -> None:
+    async def go(settings: Settings) -> Any:
+        from bot.app import build_service
+
+        async with build_service(settings) as service:
+            return await service.decide_suggestion(suggestion_id, accept=accept)
+
+    decided = _run(go)
+    if decided is None:
+        err.print(f"No pending suggestion with id {suggestion_id}. See `memorybot guidance suggestions`.")
+        raise typer.Exit(1)
+    out.print("Accepted: it is guidance for everyone now." if accept else "Rejected.")
+
+
+@guidance_app.command("accept")
+def guidance_accept(
+    suggestion_id: Annotated[str, typer.Argument(help="The id shown by `guidance suggestions`.")],
+) -> None:
+    """Accept a suggestion: it becomes bot-wide guidance (a person's own preferences still win)."""
+    _decide(suggestion_id, accept=True)
+
+
+@guidance_app.command("reject")
+def guidance_reject(
+    suggestion_id: Annotated[str, typer.Argument(help="The id shown by `guidance suggestions`.")],
+) -> None:
+    """Reject a suggestion; it is not proposed again."""
+    _decide(suggestion_id, accept=False)
 
 
 @app.command()

@@ -10,11 +10,21 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from memory._grammar import clauses, normalise
-from memory.extract import extract_facts
+from bot.understanding._grammar import normalise
+from bot.understanding.rules import Understood
 
 Intent = Literal[
-    "empty", "greeting", "thanks", "recall", "other_person", "help", "statement", "question", "tag"
+    "empty",
+    "greeting",
+    "thanks",
+    "recall",
+    "other_person",
+    "help",
+    "statement",
+    "question_about_me",
+    "follow_up",
+    "question",
+    "tag",
 ]
 
 __all__ = ["Intent", "detect_intent"]
@@ -55,17 +65,14 @@ _QUESTION_START = re.compile(
     r"were)\b"
 )
 _WORD = re.compile(r"[\w']+")
-_SMALL_TALK = frozenset(
-    "hi hello hey thanks thank you ok okay please also btw and so oh well yes yeah great cool nice "
-    "bot".split()
-)
 
 
-def detect_intent(text: str, *, has_links: bool = False) -> Intent:
+def detect_intent(text: str, understood: Understood, *, has_links: bool = False) -> Intent:
     """Classify one message.
 
     Args:
         text: The message as typed (links included; they are ignored here).
+        understood: What the offline extractor made of it (operations, a question, a follow-up).
         has_links: Whether shared links were read for it; shared content is always something to tag.
     """
     if has_links:
@@ -76,9 +83,13 @@ def detect_intent(text: str, *, has_links: bool = False) -> Intent:
         return "empty"
     if _asks_about_someone_else(simple):
         return "other_person"
+    if understood.question is not None:
+        return "question_about_me"
     if _RECALL.search(simple):
         return "recall"
-    if _is_statement(plain):
+    if understood.follow_up is not None:
+        return "follow_up"
+    if understood.operations and understood.statement_only:
         return "statement"
     if _GREETING.match(simple):
         return "greeting"
@@ -98,17 +109,3 @@ def _asks_about_someone_else(simple: str) -> bool:
             if who not in _SELF and who not in {"what", "which", "the", "a", "your", "this"}:
                 return True
     return False
-
-
-def _is_statement(plain: str) -> bool:
-    """Only statements about the speaker, give or take a greeting: nothing in it is content to tag."""
-    if not extract_facts(plain):
-        return False
-    leftover = [
-        word
-        for clause in clauses(plain)
-        if not extract_facts(clause)
-        for word in _WORD.findall(clause.lower())
-        if word not in _SMALL_TALK
-    ]
-    return len(leftover) <= 3

@@ -1,9 +1,9 @@
 """Supersede by a short LLM judgement, for inferred memories our grammar cannot read.
 
 Mem0 2.x only adds, so with a memory LLM configured "User switched from Vim to Emacs" would sit next to
-"User's favourite editor is Vim" forever. When a new memory has a supersede key
-(`memory.extract.parse_memory`), the rules decide, as offline; when it has none, we show the memory LLM the
-new memory and the user's few most similar older ones and let it name the ones it replaces. The candidates
+"User's favourite editor is Vim" forever. Typed preferences are superseded by their key (`bot.remember`);
+Mem0's own extractions are free-form facts with no key, so for each we show the memory LLM the new memory
+and the user's few most similar older free-form ones and let it name the ones it replaces. The candidates
 come from that user's own memories only, and are shown under small stand-in ids, so whatever the model
 answers it can only point at them.
 

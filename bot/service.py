@@ -1,9 +1,10 @@
 """The one platform-neutral entry point every adapter calls.
 
-`handle` answers a message: recall the speaker's memories, read shared links, run the tagging agent, and queue
-the memory update durably *before* returning, so the reply never waits on the update and a crash loses
-nothing.
-The memory commands (list, forget, export) live here once for every adapter.
+`handle` answers a message: recall the speaker's memories and fold their typed profile, read shared links,
+run the tagging agent with the thread's recent turns, resolve any "forget what I said about …", and queue the
+message's `MemoryUpdate` durably *before* returning, so the reply never waits on the update and a crash loses
+nothing; `bot.worker` applies it. The memory commands (list, forget, export) and the operator's guidance live
+here once for every adapter.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ import logging
 import math
 import time
 import uuid
-from collections import defaultdict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
+
+from pydantic_ai.messages import ModelMessage, ModelRequest, ModelResponse, TextPart, UserPromptPart
 
 from bot import messages
 from bot.agent import TagDeps, TagResult
@@ -25,26 +28,49 @@ from bot.confirm import ConfirmTokens
 from bot.identity import session_id_for, user_id_for
 from bot.ratelimit import RateLimiter
 from bot.settings import Settings
+from bot.tagging import Turn
 from bot.text import clean_input, is_blank, recall_query
 from bot.types import ChatIdentity, IncomingMessage, Reply
+from bot.understanding.corrections import CorrectionLedger, Suggestion
+from bot.understanding.forgetting import resolve_forgets
+from bot.understanding.guidance import parse_guidance
+from bot.understanding.operations import (
+    Add,
+    Forget,
+    Interaction,
+    MemoryUpdate,
+    Operation,
+    UpdateSource,
+)
+from bot.understanding.preferences import Preference
+from bot.understanding.records import profile_from
+from bot.understanding.render import memory_text
+from bot.understanding.rules import understand
+from bot.worker import UpdateWorker
 from memory.ids import SHORT_ID_CHARS
 from memory.mem0_store import Mem0Store
 from memory.store import MemoryUnavailable
 from memory.types import MemoryPage, MemoryRecord
-from state.queue import Job, UpdateQueue
+from state.queue import UpdateQueue
 from state.recent import RecentKeysFactory, local_recent_keys
 
 log = logging.getLogger(__name__)
 
-_PREFERENCES_IN_CONTEXT = 20
+_ABOUT_IN_CONTEXT = 50
 _SETTLE_TIMEOUT_S = 3.0
-_SETTLE_POLL_S = 0.05
 _GUIDANCE_TTL_S = 10.0
 _FULL_ID_CHARS = 36  # Mem0's ids are UUIDs
+THREAD_TURNS = 6
+"""Earlier turns of a thread the agent sees (as pydantic-ai message history)."""
+THREAD_TOKENS = 1500
+"""And at most about this many tokens of them (four characters a token), the newest kept."""
+_THREADS_KEPT = 2048
 
 
 class TaggingAgent(Protocol):
-    async def run(self, prompt: str, *, deps: TagDeps) -> Any: ...
+    async def run(
+        self, prompt: str, *, deps: TagDeps, message_history: Sequence[ModelMessage] | None = None
+    ) -> Any: ...
 
 
 class LinkSource(Protocol):
@@ -62,6 +88,7 @@ class ChatService:
         tokens: ConfirmTokens,
         links: LinkSource | None = None,
         similarity: Callable[[str, Sequence[str]], list[float]] | None = None,
+        ledger: CorrectionLedger | None = None,
         recent_keys: RecentKeysFactory = local_recent_keys,
     ) -> None:
         self.settings = settings
@@ -77,16 +104,14 @@ class ChatService:
         self._limiter = RateLimiter(settings.rate_limit_per_minute)
         self._slots = asyncio.Semaphore(settings.max_concurrency)
         self._waiting = 0
-        self._inflight: set[str] = set()
-        # Updates this process queued and has not applied yet, per user: what `_settle` waits for. Kept in
-        # memory so that a finished update wakes only a cheap check, not a database query per waiting user.
-        self._unsettled: defaultdict[str, set[str]] = defaultdict(set)
-        self._wake = asyncio.Event()
-        self._progress = asyncio.Condition()
-        self._worker: asyncio.Task[None] | None = None
-        self._closing = False
         self._guidance_cache: tuple[float, list[MemoryRecord]] | None = None
         self.compactor = Compactor(store, settings.memory_compact_delay_s)
+        self.ledger = ledger or CorrectionLedger(settings.data_dir / "corrections.db")
+        self.worker = UpdateWorker(
+            store, queue, after_delete=self.compactor.after_delete, on_applied=self._learn_corrections
+        )
+        # The recent turns of each person in each thread, in this process only: follow-ups refer to them.
+        self._threads: OrderedDict[str, deque[Turn]] = OrderedDict()
 
     @property
     def agent(self) -> TaggingAgent:
@@ -102,37 +127,19 @@ class ChatService:
 
     def start(self) -> None:
         """Start the update worker; it first replays whatever a previous process left pending."""
-        if self._worker is None:
-            self._worker = asyncio.create_task(self._run_worker(), name="memory-updates")
-            self.compactor.start()
+        self.worker.start()
+        self.compactor.start()
 
     async def drain(self, timeout: float = 60.0) -> None:  # noqa: ASYNC109
         """Wait until every due memory update has been applied (or parked). For CLI one-shots and tests."""
-
-        async def settled() -> None:
-            async with self._progress:
-                while bool(self._inflight) or await asyncio.to_thread(self._has_due_work):
-                    self._wake.set()
-                    await self._progress.wait()
-
-        await asyncio.wait_for(settled(), timeout)
-
-    def _has_due_work(self) -> bool:
-        due_in = self.queue.next_due_in()
-        return due_in is not None and due_in == 0.0
+        await self.worker.drain(timeout)
 
     async def aclose(self) -> None:
-        self._closing = True
-        self._wake.set()
-        if self._worker is not None:
-            self._worker.cancel()
-            try:
-                await self._worker
-            except asyncio.CancelledError:
-                pass
+        await self.worker.aclose()
         await self.compactor.aclose()
         await self.store.close()
         self.queue.close()
+        self.ledger.close()
 
     # ---- chat ----------------------------------------------------------------------------------
 
@@ -148,10 +155,14 @@ class ChatService:
             return Reply(messages.rate_limited(math.ceil(wait)))
         notices = [messages.truncated(self.settings.max_message_chars)] if cleaned.truncated else []
 
-        await self._settle(user_id)  # before taking a slot: waiting on one's own update must not block others
+        # Before taking a slot: waiting on one's own update must not block others.
+        if not await self.worker.settle(user_id, _SETTLE_TIMEOUT_S):
+            log.info("answering before the previous memory update landed")
         if self._waiting >= self.settings.max_pending:
             # Shed load early rather than queue without bound; what the message says is still remembered.
-            await self._enqueue(message, user_id, run_id, cleaned.text, None, title=None, url=None)
+            await self._enqueue(
+                message, user_id, run_id, cleaned.text, None, _fallback_operations(cleaned.text)
+            )
             return Reply(messages.BUSY)
         self._waiting += 1
         try:
@@ -159,32 +170,54 @@ class ChatService:
         finally:
             self._waiting -= 1
         try:
-            memories, memory_ok = await self._recall(user_id, run_id, cleaned.text)
+            memories, total, memory_ok = await self._recall(user_id, run_id, cleaned.text)
             if not memory_ok:
                 notices.append(messages.MEMORY_UNAVAILABLE)
             links, link_errors = await self._links.read_all(cleaned.text) if self._links else ([], [])
             notices.extend(err.message for err in link_errors)
+            guidance = await self._guidance() if memory_ok else []
+            thread = list(self._threads.get(_thread_key(user_id, run_id), ()))
             deps = TagDeps(
                 identity=identity,
                 user_id=user_id,
                 memories=memories,
-                guidance=await self._guidance() if memory_ok else [],
+                guidance=guidance,
                 links=[_link_context(info) for info in links],
                 notices=list(notices),
                 similarity=self._similarity,
+                profile=profile_from(guidance, [m for m in memories if m.user_id == user_id]),
+                thread=thread,
+                memory_total=total,
             )
-            result = await self._run_agent(cleaned.text, deps)
+            result = await self._run_agent(cleaned.text, deps, _history(thread))
         finally:
             self._slots.release()
 
+        operations: list[Operation] = (
+            list(result.operations) if result is not None else _fallback_operations(cleaned.text)
+        )
+        forget_reply = ""
+        if any(isinstance(op, Forget) for op in operations):
+            operations, forget_reply = await resolve_forgets(self.store, user_id, operations)
         title = links[0].title if links else None
         url = links[0].url if links else None
-        await self._enqueue(message, user_id, run_id, cleaned.text, result, title=title, url=url)
+        await self._enqueue(message, user_id, run_id, cleaned.text, result, operations, title=title, url=url)
         if result is None:
             return Reply(messages.MODEL_FAILED, notices=notices)
+        self._remember_turn(
+            _thread_key(user_id, run_id), Turn(cleaned.text, result.reply, tuple(result.tags))
+        )
         by_id = {m.id: m.text for m in memories}
         used = [by_id[i] for i in result.memories_used if i in by_id]
-        return Reply(result.reply, tags=list(result.tags), memories_used=used, notices=notices)
+        text = "\n".join(part for part in (result.reply, forget_reply) if part)
+        return Reply(text, tags=list(result.tags), memories_used=used, notices=notices)
+
+    def _remember_turn(self, key: str, turn: Turn) -> None:
+        turns = self._threads.pop(key, None) or deque(maxlen=THREAD_TURNS)
+        turns.append(turn)
+        self._threads[key] = turns  # most recently used last
+        while len(self._threads) > _THREADS_KEPT:
+            self._threads.popitem(last=False)
 
     async def _guidance(self) -> list[MemoryRecord]:
         """The operator's agent-level guidance, re-read at most every few seconds (it rarely changes)."""
@@ -196,36 +229,13 @@ class ChatService:
                 return []
         return list(self._guidance_cache[1])
 
-    async def _settle(self, user_id: str) -> None:
-        """Let this user's previous message finish updating memory first (bounded wait).
-
-        Someone who types "I prefer lowercase tags" and pastes a link right after expects the second answer to
-        know the first. Only this user waits, only while their own update is in flight, and never for long:
-        other users are unaffected and a stuck update never blocks a reply.
-        """
-
-        async def settled() -> None:
-            async with self._progress:
-                while self._unsettled.get(user_id):
-                    await self._progress.wait()
-            # With several workers the previous message may have gone to another one: its update is then
-            # only in the shared queue, another process's state: no event to wait on, so poll (bounded).
-            while await asyncio.to_thread(self.queue.has_due, user_id):  # noqa: ASYNC110
-                await asyncio.sleep(_SETTLE_POLL_S)
-
-        try:
-            await asyncio.wait_for(settled(), _SETTLE_TIMEOUT_S)
-        except TimeoutError:
-            log.info("answering before the previous memory update landed")
-            # With several workers another one may have applied it: stop waiting for it on every message.
-            self._unsettled.pop(user_id, None)
-
-    async def _recall(self, user_id: str, run_id: str, text: str) -> tuple[list[MemoryRecord], bool]:
-        """Preferences always (they shape every tag), then what is relevant to this message."""
+    async def _recall(self, user_id: str, run_id: str, text: str) -> tuple[list[MemoryRecord], int, bool]:
+        """Everything the person told us about themselves (it shapes every answer), then what is relevant
+        to this message; and how many memories they have in all."""
         text = recall_query(text)
         try:
-            preferences, relevant, in_session = await asyncio.gather(
-                self.store.all(user_id, category="preference"),
+            everything, relevant, in_session = await asyncio.gather(
+                self.store.all(user_id),
                 self.store.search(
                     user_id,
                     text,
@@ -235,19 +245,23 @@ class ChatService:
                 self.store.search(user_id, text, run_id=run_id, top_k=3),
             )
         except MemoryUnavailable:
-            return [], False
+            return [], 0, False
+        about = [r for r in everything if r.category != "interaction"][:_ABOUT_IN_CONTEXT]
         seen: set[str] = set()
         ordered: list[MemoryRecord] = []
-        # Oldest preference first so that, should two ever disagree, the newer one is read last and wins.
-        for record in [*reversed(preferences[:_PREFERENCES_IN_CONTEXT]), *relevant, *in_session]:
+        # Oldest first so that, should two ever disagree, the newer one is read last and wins.
+        for record in [*reversed(about), *relevant, *in_session]:
             if record.id not in seen and record.user_id == user_id:
                 seen.add(record.id)
                 ordered.append(record)
-        return ordered, True
+        return ordered, len(everything), True
 
-    async def _run_agent(self, text: str, deps: TagDeps) -> TagResult | None:
+    async def _run_agent(self, text: str, deps: TagDeps, history: list[ModelMessage]) -> TagResult | None:
         try:
-            run = await asyncio.wait_for(self._agent.run(text, deps=deps), self.settings.bot_model_timeout_s)
+            run = await asyncio.wait_for(
+                self._agent.run(text, deps=deps, message_history=history or None),
+                self.settings.bot_model_timeout_s,
+            )
         except Exception as exc:  # a model outage must never take the bot down
             log.warning("tagging model failed", extra={"error": type(exc).__name__})
             return None
@@ -261,81 +275,45 @@ class ChatService:
         run_id: str,
         text: str,
         result: TagResult | None,
+        operations: Sequence[Operation],
         *,
-        title: str | None,
-        url: str | None,
+        title: str | None = None,
+        url: str | None = None,
     ) -> None:
         identity = message.identity
         key = f"{identity.platform}:{message.message_id}" if message.message_id else f"local:{uuid.uuid4()}"
-        source: dict[str, Any] = {"platform": identity.platform}
-        if identity.channel:
-            source["channel"] = identity.channel
-        if identity.thread:
-            source["thread"] = identity.thread
-        if message.link:
-            source["message_link"] = message.link
-        payload = {
-            "text": text,
-            "run_id": run_id,
-            "source": source,
-            "tags": list(result.tags) if result else [],
-            "reply": result.reply if result else None,
-            "title": title,
-            "url": url,
-            "infer": bool(self.settings.memory_llm),
-            "received_at": message.received_at,
-        }
-        if await asyncio.to_thread(self.queue.enqueue, key, user_id, payload):
-            self._unsettled[user_id].add(key)
-            self._wake.set()
+        interaction = None
+        if result is not None and result.tags:
+            interaction = Interaction(subject=text, tags=tuple(result.tags), title=title, url=url)
+        infer: tuple[dict[str, str], ...] = ()
+        if self.settings.memory_llm:
+            infer = ({"role": "user", "content": text},)
+            if result is not None:
+                infer += ({"role": "assistant", "content": result.reply},)
+        update = MemoryUpdate(
+            key=key,
+            user_id=user_id,
+            run_id=run_id,
+            source=UpdateSource(
+                platform=identity.platform,
+                channel=identity.channel,
+                thread=identity.thread,
+                message_link=message.link,
+            ),
+            operations=tuple(op for op in operations if not isinstance(op, Forget)),
+            interaction=interaction,
+            infer_messages=infer,
+        )
+        if update.operations or update.interaction or update.infer_messages:
+            await self.worker.enqueue(update, received_at=message.received_at)
 
-    # ---- the background update worker ----------------------------------------------------------
-
-    async def _run_worker(self) -> None:
-        from bot.remember import apply_update
-
-        tasks: set[asyncio.Task[None]] = set()
-
-        async def apply(job: Job) -> None:
-            try:
-                async with self.store.user_lock(job.user_id):
-                    if not await asyncio.to_thread(self.queue.is_pending, job.key):
-                        return  # purged by a forget-all while it waited
-                    await apply_update(self.store, job.user_id, job.key, job.payload)
-                await asyncio.to_thread(self.queue.done, job.key)
-                self.compactor.after_delete()  # a superseded memory leaves its old text behind
-            except Exception as exc:
-                parked = await asyncio.to_thread(self.queue.failed, job.key, f"{type(exc).__name__}: {exc}")
-                log.warning("memory update failed", extra={"parked": parked, "error": type(exc).__name__})
-            finally:
-                self._inflight.discard(job.key)
-                # Look again at once: with several workers a person's next update, queued by another
-                # worker, became claimable only now that this one is done.
-                self._wake.set()
-                keys = self._unsettled.get(job.user_id)
-                if keys is not None:
-                    keys.discard(job.key)
-                    if not keys:
-                        del self._unsettled[job.user_id]
-                async with self._progress:
-                    self._progress.notify_all()
-
-        while not self._closing:
-            self._wake.clear()
-            jobs = await asyncio.to_thread(self.queue.due, exclude=set(self._inflight))
-            for job in jobs:
-                self._inflight.add(job.key)
-                task = asyncio.create_task(apply(job))
-                tasks.add(task)
-                task.add_done_callback(tasks.discard)
-            if not jobs:
-                async with self._progress:
-                    self._progress.notify_all()
-                due_in = await asyncio.to_thread(self.queue.next_due_in)
-                try:
-                    await asyncio.wait_for(self._wake.wait(), None if due_in is None else max(due_in, 0.05))
-                except TimeoutError:
-                    pass
+    async def _learn_corrections(self, update: MemoryUpdate) -> None:
+        """Count this person's tag corrections towards bot-wide suggestions (reviewed by the operator)."""
+        for op in update.operations:
+            if isinstance(op, Add) and op.correction:
+                suggestion = await asyncio.to_thread(self.ledger.record, update.user_id, op.preference)
+                if suggestion is not None:
+                    log.info("a correction became a guidance suggestion", extra={"id": suggestion.id})
 
     # ---- memory commands -----------------------------------------------------------------------
 
@@ -384,6 +362,10 @@ class ChatService:
         """Erase a user completely: queued updates, memories, Mem0 history; then compact the files."""
         async with self.store.user_lock(user_id):
             await asyncio.to_thread(self.queue.purge_user, user_id)
+            await asyncio.to_thread(self.ledger.purge_user, user_id)
+            self._threads = OrderedDict(
+                (k, v) for k, v in self._threads.items() if not k.startswith(_thread_key(user_id, ""))
+            )
             count = await self.store.delete_all(user_id)
             await self.compactor.now()
         return count
@@ -392,9 +374,27 @@ class ChatService:
         document = await self.store.export(user_id_for(identity))
         return json.dumps(document, ensure_ascii=False, indent=2)
 
-    async def add_guidance(self, text: str) -> MemoryRecord:
-        """Operator only (CLI): bot-wide guidance, effective for the next message."""
-        record = await self.store.add_heuristic(text)
+    async def add_guidance(self, text: str) -> list[MemoryRecord]:
+        """Operator only (CLI): bot-wide guidance, effective for the next message.
+
+        The text is read into typed preferences ("Always include a #news tag" -> `tag.always:news`), one
+        memory each; text the bot cannot apply itself is kept as it is, for LLM models to read.
+        """
+        prefs = parse_guidance(text)
+        if prefs:
+            records = [
+                await self.add_guidance_preference(pref, text=text if len(prefs) == 1 else None)
+                for pref in prefs
+            ]
+        else:
+            records = [await self.store.add_heuristic(text)]
+        self._guidance_cache = None
+        return records
+
+    async def add_guidance_preference(self, pref: Preference, *, text: str | None = None) -> MemoryRecord:
+        record = await self.store.add_heuristic(
+            text or memory_text(pref), metadata={**pref.metadata(), "pref_source": "guidance"}
+        )
         self._guidance_cache = None
         return record
 
@@ -402,6 +402,17 @@ class ChatService:
         removed = await self.store.delete_heuristic(memory_id)
         self._guidance_cache = None
         return removed
+
+    def guidance_suggestions(self) -> list[Suggestion]:
+        """Corrections several people made, waiting for the operator's review."""
+        return self.ledger.suggestions("pending")
+
+    async def decide_suggestion(self, suggestion_id: str, *, accept: bool) -> Suggestion | None:
+        """Accept (it becomes guidance for everyone) or reject a suggestion; None when unknown."""
+        decided = await asyncio.to_thread(self.ledger.decide, suggestion_id, accept=accept)
+        if decided is not None and accept:
+            await self.add_guidance_preference(decided.preference)
+        return decided
 
     def help_text(self) -> str:
         return messages.HELP
@@ -411,3 +422,31 @@ def _link_context(info: Any) -> Any:
     from bot.agent import LinkContext
 
     return LinkContext(url=info.url, title=info.title, text_for_tagging=info.summary_for_tagging())
+
+
+def _thread_key(user_id: str, run_id: str) -> str:
+    """Each person's own turns in a thread: in a shared channel thread, Bob's follow-up is not Alice's."""
+    return f"{user_id}\x00{run_id}"
+
+
+def _history(thread: Sequence[Turn]) -> list[ModelMessage]:
+    """The thread's recent turns as pydantic-ai message history, newest kept within the token bound."""
+    budget = THREAD_TOKENS * 4
+    kept: list[Turn] = []
+    for turn in reversed(thread):
+        size = len(turn.text) + len(turn.reply) + sum(len(t) for t in turn.tags)
+        if kept and size > budget:
+            break
+        budget -= size
+        kept.append(turn)
+    history: list[ModelMessage] = []
+    for turn in reversed(kept):
+        reply = turn.reply + (f"\n(tags: {', '.join(turn.tags)})" if turn.tags else "")
+        history.append(ModelRequest(parts=[UserPromptPart(turn.text[: THREAD_TOKENS * 2])]))
+        history.append(ModelResponse(parts=[TextPart(reply)]))
+    return history
+
+
+def _fallback_operations(text: str) -> list[Operation]:
+    """When no model answered (overload, outage), what the message states is still remembered, by rules."""
+    return [op for op in understand(text).operations if not isinstance(op, Forget)]

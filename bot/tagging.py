@@ -14,12 +14,14 @@ from datetime import UTC, datetime
 from pydantic import BaseModel, Field
 
 from bot.types import ChatIdentity
+from bot.understanding.operations import Operation
+from bot.understanding.preferences import Profile
 from memory.types import MemoryRecord
 
 Similarity = Callable[[str, Sequence[str]], list[float]]
 """Cosine similarity of one text to each of several, both sides embedded the same way (E5 `query:`)."""
 
-__all__ = ["LinkContext", "Similarity", "TagDeps", "TagResult"]
+__all__ = ["LinkContext", "Similarity", "TagDeps", "TagResult", "Turn"]
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +34,15 @@ class LinkContext:
     title: str | None
     text_for_tagging: str
     """Title-free summary or body text of the page (already cut to a sensible size by the reader)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One earlier exchange in the thread: what the person said and what the bot answered."""
+
+    text: str
+    reply: str
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -51,6 +62,12 @@ class TagDeps:
     """Remarks from the service (link not fetched, memory unavailable) the reply may acknowledge."""
     similarity: Similarity | None = None
     """Embedding similarity; without it avoided topics are matched by their words only."""
+    profile: Profile = field(default_factory=Profile)
+    """The preferences in force, folded from the guidance's and the speaker's memory metadata."""
+    thread: Sequence[Turn] = ()
+    """The thread's recent turns, oldest first (an LLM gets them as message history too)."""
+    memory_total: int = 0
+    """How many memories the speaker has in all (more than `memories` may hold)."""
     _similarity_cache: dict[tuple[str, tuple[str, ...]], list[float]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
@@ -80,10 +97,6 @@ class TagDeps:
 
         return sorted(self.memories, key=when)
 
-    def preference_texts(self) -> list[str]:
-        """Texts that shape tags, oldest word first: the operator's guidance, then the speaker's memories."""
-        return [*(g.text for g in self.guidance), *(m.text for m in self.memories_oldest_first())]
-
 
 class TagResult(BaseModel):
     """The agent's answer: tags for the shared content (maybe none) and a short chat reply."""
@@ -99,3 +112,11 @@ class TagResult(BaseModel):
         description="Ids (the `id` values in <user_memory>) of the memories that shaped this answer.",
     )
     """Memory ids, never texts: the service maps them back to the speaker's own records."""
+    operations: list[Operation] = Field(
+        default_factory=list,
+        description="What to change in the person's memory because of this message: `add` a preference they "
+        "stated (kind/subject/value), `remove` one they retracted (by key, e.g. `topic:politics`), "
+        "`replace` one, or `forget` memories matching a description they asked you to forget. Empty when "
+        "the message states nothing about them.",
+    )
+    """Validated by `bot.understanding.operations.validate_operations` before use, whoever produced them."""

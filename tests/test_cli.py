@@ -198,3 +198,29 @@ def test_queue_shows_parked_updates_and_retries_them(tmp_path: Path) -> None:
     retried = memorybot(data, "queue", "retry")
     assert "requeued 1" in retried.stdout
     assert "pending: 1  parked: 0" in memorybot(data, "queue").stdout
+
+
+def test_guidance_is_read_into_preferences_and_suggestions_are_reviewed(tmp_path: Path) -> None:
+    from bot.understanding.corrections import CorrectionLedger
+    from bot.understanding.preferences import Preference
+
+    data = tmp_path / "data"
+    ledger = CorrectionLedger(data / "corrections.db")
+    for user in ("console:a", "console:b", "console:c"):
+        suggestion = ledger.record(user, Preference.from_key("tag.instead:points", "basketball"))
+    ledger.close()
+    assert suggestion is not None
+
+    added = memorybot(data, "guidance", "add", "Always include a #news tag")
+    assert added.returncode == 0, added.stderr
+    assert "tag.always:news = news" in added.stdout
+    shown = memorybot(data, "guidance", "suggestions")
+    assert shown.returncode == 0, shown.stderr
+    assert (
+        f"{suggestion.id}  Uses the tag 'basketball' instead of 'points'  (corrected by 3 people)"
+        in shown.stdout
+    )
+    assert "console:" not in shown.stdout  # nobody's id, nobody's words
+    accepted = memorybot(data, "guidance", "accept", suggestion.id)
+    assert accepted.returncode == 0 and "Accepted" in accepted.stdout
+    assert memorybot(data, "guidance", "reject", suggestion.id).returncode == 1  # no longer pending

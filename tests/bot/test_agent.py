@@ -18,8 +18,10 @@ from bot.errors import SettingsError
 from bot.offline_model import MODEL_NAME
 from bot.settings import Settings
 from bot.types import ChatIdentity
+from bot.understanding.records import profile_from
 from memory.types import Category, MemoryRecord
 from tests.bot._similarity import e5_similarity
+from tests.bot._typed import typed_metadata
 
 pydantic_ai.models.ALLOW_MODEL_REQUESTS = False
 
@@ -30,7 +32,7 @@ START = datetime(2025, 1, 1, tzinfo=UTC)
 def memory(index: int, text: str, category: Category = "preference") -> MemoryRecord:
     return MemoryRecord(
         id=f"mem-{index}", text=text, user_id="slack:T1:U1", category=category,
-        created_at=START + timedelta(days=index),
+        created_at=START + timedelta(days=index), metadata=typed_metadata(text),
     )  # fmt: skip
 
 
@@ -44,6 +46,7 @@ def deps(
         links=links or [],
         notices=notices or [],
         similarity=e5_similarity,
+        profile=profile_from([], list(memories)),
     )
 
 
@@ -78,9 +81,9 @@ async def test_instructions_carry_the_memory_block_with_ids_and_categories(setti
     assert instructions is not None
     block = instructions[instructions.index("<user_memory>\n") : instructions.index("</user_memory>")]
     assert block.splitlines()[1:] == [
-        "[mem-1] (preference, 2025-01-02) Prefers lowercase tags",
-        "[mem-2] (preference, 2025-01-03) Avoids politics",
-        "[mem-3] (fact, 2025-01-04) Is a nurse",
+        "[mem-1] (preference [format.case], 2025-01-02) Prefers lowercase tags",
+        "[mem-2] (preference [topic:politics], 2025-01-03) Avoids politics",
+        "[mem-3] (fact [identity.role], 2025-01-04) Is a nurse",
     ]
     assert "'Alice' on slack" in instructions
 

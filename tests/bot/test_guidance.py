@@ -21,7 +21,7 @@ async def tags_for(service: ChatService, name: str, text: str = TEXT) -> list[st
 async def test_guidance_applies_to_everyone_until_a_person_says_otherwise(service: ChatService) -> None:
     before = await tags_for(service, "alice")
     assert before and not all(t.startswith("#") for t in before)
-    guidance = await service.add_guidance("Wants hashtags")
+    (guidance,) = await service.add_guidance("Wants hashtags")
     assert all(t.startswith("#") for t in await tags_for(service, "alice"))
     assert all(t.startswith("#") for t in await tags_for(service, "bob"))
 

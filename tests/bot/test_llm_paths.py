@@ -100,7 +100,11 @@ async def test_the_model_sees_only_the_speakers_memories_and_its_answer_is_check
     data_dir: Path, fake: FakeOpenAI
 ) -> None:
     async with running(data_dir, fake) as service:
+        knitting = {"kind": "topic", "subject": f"{CANARY} knitting", "value": "like"}
+        fake.script("agent", output(reply="Noted.", operations=[{"op": "add", "preference": knitting}]))
         await say(service, "bob", f"I love {CANARY} knitting")
+        lowercase = {"kind": "format.case", "value": "lower"}
+        fake.script("agent", output(reply="Noted.", operations=[{"op": "add", "preference": lowercase}]))
         await say(service, "alice", "I prefer lowercase tags")
         [alice_memory] = await memories(service, "alice")  # no tags yet, so no interaction records
         [bob_memory] = await memories(service, "bob")
@@ -175,16 +179,22 @@ async def test_mem0_extraction_becomes_the_speakers_memories_only(data_dir: Path
     assert not fake.of_kind("judgement")  # nothing older to replace
 
 
-async def test_a_contradicting_inferred_preference_replaces_the_old_one_by_rule(
+async def test_a_preference_the_model_states_replaces_the_old_one_by_key(
     data_dir: Path, fake: FakeOpenAI
 ) -> None:
+    """Typed preferences come from the tagging model's operations; Mem0's extraction adds free-form facts."""
+
+    def case(value: str) -> Answer:
+        add = {"op": "add", "preference": {"kind": "format.case", "value": value}}
+        return output(reply="Noted.", operations=[add])
+
     async with running(data_dir, fake, **MEMORY_LLM) as service:
-        fake.script("extraction", extraction("User prefers lowercase tags"))
+        fake.script("agent", case("lower"), case("upper"))
+        fake.script("extraction", extraction(), extraction())
         await say(service, "alice", "I prefer lowercase tags")
-        fake.script("extraction", extraction("User prefers UPPERCASE tags"))
         await say(service, "alice", "Actually, make my tags UPPERCASE")
-        assert await texts(service, "alice") == {"User prefers UPPERCASE tags"}
-    assert not fake.of_kind("judgement")  # both have a supersede key: the rules decided
+        assert await texts(service, "alice") == {"Prefers UPPERCASE tags"}
+    assert not fake.of_kind("judgement")  # both carry the key format.case: the key decided
 
 
 def replacing(fragment: str) -> Callable[[SeenRequest], Answer]:

@@ -19,8 +19,10 @@ from bot.errors import MemorybotError
 from bot.offline_model import offline_model
 from bot.settings import Settings
 from bot.types import ChatIdentity
+from bot.understanding.records import profile_from
 from memory.types import Category, MemoryRecord
 from tests.bot._similarity import e5_similarity
+from tests.bot._typed import typed_metadata
 
 pydantic_ai.models.ALLOW_MODEL_REQUESTS = False
 
@@ -39,12 +41,14 @@ POLITICAL_WORDS = (
 
 
 def memory(index: int, text: str, category: Category = "preference") -> MemoryRecord:
+    """A memory as the store holds it: the sentence, and the typed preference it renders as metadata."""
     return MemoryRecord(
         id=f"m{index}",
         text=text,
         user_id="console:alice",
         category=category,
         created_at=START + timedelta(minutes=index),
+        metadata=typed_metadata(text),
     )
 
 
@@ -68,6 +72,7 @@ async def ask(
         links=list(links),
         notices=list(notices),
         similarity=e5_similarity,
+        profile=profile_from([], list(memories)),
     )
     run = await agent.run(text, deps=deps)
     return run.output
@@ -213,7 +218,7 @@ async def test_concurrent_runs_each_see_only_their_own_deps(settings: Settings) 
 
     async def run(identity: ChatIdentity, memories: list[MemoryRecord]) -> TagResult:
         deps = TagDeps(identity=identity, user_id=f"console:{identity.user}", memories=memories,
-                       similarity=e5_similarity)  # fmt: skip
+                       similarity=e5_similarity, profile=profile_from([], memories))  # fmt: skip
         return (await agent.run(ELECTION_AND_PYTHON, deps=deps)).output
 
     results = await asyncio.gather(
@@ -293,7 +298,7 @@ async def test_a_statement_that_contradicts_a_memory_says_what_it_replaces(setti
 
 async def test_a_statement_already_known_says_so(settings: Settings) -> None:
     result = await ask(settings, "I like Rust", remembered("Likes Rust"))
-    assert result.reply == "I already knew that you like Rust."
+    assert result.reply == "I already knew that you like rust."
 
 
 async def test_help_points_to_the_help_command(settings: Settings) -> None:

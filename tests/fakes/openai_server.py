@@ -86,9 +86,20 @@ class Answer:
     status: int = 200
 
 
-def output(*, reply: str, tags: list[str] | None = None, memories_used: list[str] | None = None) -> Answer:
+def output(
+    *,
+    reply: str,
+    tags: list[str] | None = None,
+    memories_used: list[str] | None = None,
+    operations: list[dict[str, Any]] | None = None,
+) -> Answer:
     """The model calls pydantic-ai's output tool with these arguments (named as the request offers it)."""
-    args = {"reply": reply, "tags": tags or [], "memories_used": memories_used or []}
+    args = {
+        "reply": reply,
+        "tags": tags or [],
+        "memories_used": memories_used or [],
+        "operations": operations or [],
+    }
     return Answer("output", arguments=args)
 
 

@@ -1,10 +1,12 @@
-"""The offline extractor: what people say about themselves becomes keyed memories, and nothing else does."""
+"""The statement grammar (version 1, moved from `memory/`): what people say about themselves becomes keyed
+facts, and nothing else does. `parse_memory` is its third-person reader, used only by the one-time upgrade of
+version-1 stores and for the operator's guidance text."""
 
 from __future__ import annotations
 
 import pytest
 
-from memory.extract import ExtractedFact, extract_facts, interaction_text, parse_memory, parse_memory_facts
+from bot.understanding._statements import ExtractedFact, extract_facts, parse_memory, parse_memory_facts
 
 
 def keyed(text: str) -> list[tuple[str, str, str]]:
@@ -212,13 +214,3 @@ def test_parse_memory_ignores_sentences_that_state_no_preference(memory: str) ->
 def test_parse_memory_facts_reads_every_statement_in_a_compound_memory() -> None:
     facts = parse_memory_facts("User enjoys hiking and dislikes crowds")
     assert [(f.key, f.value) for f in facts] == [("topic:hiking", "like"), ("topic:crowds", "avoid")]
-
-
-def test_interaction_text_names_the_content_link_and_tags() -> None:
-    text = interaction_text("Python 3.14 released", ["python", "#release"], "https://example.com/a")
-    assert text == "Tagged Python 3.14 released (https://example.com/a) with #python, #release"
-
-
-def test_interaction_text_cuts_long_text_to_eight_words_and_omits_a_missing_url() -> None:
-    text = interaction_text("one two three four five six seven eight nine ten", ["a"], None)
-    assert text == "Tagged one two three four five six seven eight… with #a"

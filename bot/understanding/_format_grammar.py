@@ -1,4 +1,5 @@
-"""Tag-format wishes in one clause: letter case, hashtags, how many tags, tags always or never used.
+"""Tag-format wishes in one clause: letter case, hashtags, singular or plural, how many tags, tags always or
+never used.
 
 A wish needs an opener ("I prefer", "use", "no", "at most", a number...) at the start of the clause, so text
 that merely mentions case or hashtags ("this article is about uppercase letters in tags") is no wish.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from memory._grammar import ADVERBS as _ADVERBS
+from bot.understanding._grammar import ADVERBS as _ADVERBS
 
 _WISH_OPENER = re.compile(
     r"^(?:i\s+" + _ADVERBS + r"(?:prefer|like|love|want|need|enjoy|hate|dislike|avoid|detest|"
@@ -18,6 +19,7 @@ _WISH_OPENER = re.compile(
     r"include|tag)\b|(?:my\s+|the\s+)?(?:hash)?tags?\s+(?:should|must|need\s+to|have\s+to|in|as|are|please)\b|"
     r"(?:all\s+)?(?:lower|upper|title)[\s-]?case|all[\s-]caps|no\b|without\b|never\b|always\b|don'?t|do\s+not|"
     r"stop\b|at\s+most|max|no\s+more|not\s+more|up\s+to|only|just|limit|fewer|less|\d|one|two|three|four|five|"
+    r"singular|plural|i(?:'m|\s+am)\s+(?:fine|ok|okay|happy|good)\s+with|"
     r"six|seven|eight|nine|ten)\b",
     re.IGNORECASE,
 )
@@ -35,6 +37,7 @@ _CASES = (
     ),
     ("title", re.compile(r"\b(?:title[\s-]?case|capitali[sz]ed|proper\s+case)\b", re.IGNORECASE)),
 )
+_NUMBER = re.compile(r"\b(?P<number>singular|plural)(?:\s+(?:form|nouns?|words?))?\b", re.IGNORECASE)
 _CAPS = re.compile(r"\bcaps\b", re.IGNORECASE)
 _TAG_WORD = re.compile(r"\b(?:hash)?tags?\b", re.IGNORECASE)
 _HASHTAGS = re.compile(
@@ -85,7 +88,7 @@ _ALWAYS_NEVER = re.compile(
     re.IGNORECASE,
 )
 _ALWAYS_LOOSE = re.compile(
-    r"^(?:please\s+)?(?P<mode>always|never)\s+(?:include|add|tag|use)\s+(?:the\s+)?"
+    r"^(?:please\s+)?(?P<mode>always|never)\s+(?:include|add|tag|use)\s+(?:the\s+|an?\s+(?=[#\"']))?"
     r"(?:(?:hash)?tag\s+)?" + _TAG_VALUE,
     re.IGNORECASE,
 )
@@ -109,6 +112,8 @@ def parse_format(clause: str) -> list[tuple[str, str, str]]:
     case = _case(clause)
     if case is not None and not _negated_before(clause, case[1]):
         wishes.append(("format:case", case[0], case[0]))
+    if (number := _NUMBER.search(clause)) and not _negated_before(clause, number.start()):
+        wishes.append(("format:number", number["number"].lower(), number["number"].lower()))
     if hashtags := _HASHTAGS.search(clause):
         value = "no" if _negated_before(clause, hashtags.start()) else "yes"
         wishes.append(("format:hashtags", value, value))

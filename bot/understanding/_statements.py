@@ -1,13 +1,10 @@
-"""What a person says about themselves, as memories the offline tagger can act on.
+"""The statement grammar's driver: first-person statements (likes, avoidances, identity, tag-format wishes).
 
-Offline there is no LLM to run Mem0's extraction, yet "I prefer lowercase tags and I avoid politics" must
-still become two memories that change the next tags. This module recognises a small, explicit grammar of
-first-person statements (likes, avoidances, identity, tag-format wishes) and renders each as a canonical
-third-person sentence with a *supersede key*: two facts with the same key and different values contradict, and
-the newer one wins.
-
-`parse_memory` reads a stored sentence back, ours or one written by an LLM extractor ("User prefers lowercase
-tags"), by turning it into a first-person statement and running the same grammar: one grammar, two directions.
+This is the version-1 grammar, moved out of `memory/`. `bot.understanding.rules` turns its facts into typed
+`Preference`s. `parse_memory_facts` reads a *third-person* sentence ("User prefers lowercase tags") by turning
+it into a first-person statement first; only two callers may use it: the one-time upgrade of version-1
+stores (`bot.understanding.upgrade`), and the operator's guidance text, which is input, not memory. Nothing
+else reads memory text back.
 Anything that is not a statement by the speaker about the speaker ("Bob likes politics", "do you like Rust?")
 yields nothing: a missed fact costs less than a wrong one.
 """
@@ -18,13 +15,13 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from memory._format_grammar import parse_format
-from memory._grammar import clauses, normalise, parse_identity
-from memory._topic_grammar import parse_topics
+from bot.understanding._format_grammar import parse_format
+from bot.understanding._grammar import clauses, normalise, parse_identity
+from bot.understanding._topic_grammar import parse_topics
 
 FactCategory = Literal["preference", "fact"]
 
-__all__ = ["ExtractedFact", "extract_facts", "interaction_text", "parse_memory", "parse_memory_facts"]
+__all__ = ["ExtractedFact", "extract_facts", "parse_memory", "parse_memory_facts"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +34,8 @@ class ExtractedFact:
     """Supersede key, e.g. `topic:politics`, `format:case`, `identity:name`, `format:always:work`."""
     value: str
     """The value under `key`; a different value under the same key contradicts (`like` vs `avoid`)."""
+    shown: str = ""
+    """The subject as the person wrote it (a name, a tag, a role, a topic)."""
 
 
 def extract_facts(text: str) -> list[ExtractedFact]:
@@ -64,7 +63,7 @@ def parse_memory_facts(text: str) -> list[ExtractedFact]:
     sentences = re.split(r"(?<=[.!;])\s+|\n+", normalise(text))
     facts: dict[str, ExtractedFact] = {}
     for sentence in sentences:
-        first_person = _to_first_person(sentence)
+        first_person = to_first_person(sentence)
         if first_person is None:
             continue
         for fact in extract_facts(first_person):
@@ -79,31 +78,25 @@ def parse_memory(text: str) -> ExtractedFact | None:
     return facts[0] if facts else None
 
 
-def interaction_text(title_or_text: str, tags: list[str], url: str | None) -> str:
-    """One tagging exchange as a memory: "Tagged <title or first 8 words> (<url>) with #a, #b"."""
-    words = title_or_text.split()
-    subject = " ".join(words[:8]) + ("…" if len(words) > 8 else "")
-    subject = subject or "a message"
-    where = f" ({url})" if url else ""
-    shown = ", ".join(tag if tag.startswith("#") else f"#{tag}" for tag in tags) if tags else "no tags"
-    return f"Tagged {subject}{where} with {shown}"
-
-
 def _facts_in_clause(clause: str) -> list[ExtractedFact]:
     identity = parse_identity(clause)
     if identity is not None:
         kind, shown, value = identity
         text = f"Name is {shown}" if kind == "name" else f"Is {shown}"
-        return [ExtractedFact(text, "fact", f"identity:{kind}", value)]
+        return [ExtractedFact(text, "fact", f"identity:{kind}", value, shown)]
     wishes = parse_format(clause)
     if wishes:
         return [
-            ExtractedFact(_format_text(key, value, shown), "preference", key, value)
+            ExtractedFact(_format_text(key, value, shown), "preference", key, value, shown)
             for key, value, shown in wishes
         ]
     return [
         ExtractedFact(
-            f"{'Likes' if stance == 'like' else 'Avoids'} {shown}", "preference", f"topic:{key}", stance
+            f"{'Likes' if stance == 'like' else 'Avoids'} {shown}",
+            "preference",
+            f"topic:{key}",
+            stance,
+            shown,
         )
         for stance, key, shown in parse_topics(clause)
     ]
@@ -119,6 +112,8 @@ def _format_text(key: str, value: str, shown: str) -> str:
         return "Wants hashtags" if value == "yes" else "Wants no hashtags"
     if key == "format:max_tags":
         return f"Wants at most {value} tags"
+    if key == "format:number":
+        return f"Prefers {value} tags"
     if value == "yes":
         return f"Always include the tag '{shown}'"
     return f"Never use the tag '{shown}'"
@@ -154,7 +149,7 @@ _LATER_VERB = re.compile(
 _IMPERATIVE = re.compile(r"^(?:always|never|use|no|don'?t|do\s+not|at\s+most|max|only)\b", re.IGNORECASE)
 
 
-def _to_first_person(sentence: str) -> str | None:
+def to_first_person(sentence: str) -> str | None:
     """ "User prefers lowercase tags" -> "I prefer lowercase tags"; None for sentences about anything else."""
     sentence = sentence.strip().rstrip(".!")
     body = _SUBJECT.sub("", sentence, count=1)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from memory._grammar import ADVERBS as _ADVERBS
-from memory._grammar import AM as _AM
+from bot.understanding._grammar import ADVERBS as _ADVERBS
+from bot.understanding._grammar import AM as _AM
 
 _AVOID = re.compile(
     r"^(?:i\s+"
