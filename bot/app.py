@@ -62,6 +62,8 @@ async def build_service(settings: Settings) -> AsyncIterator[ChatService]:
         from bot.keyphrases import warm_up
 
         await asyncio.to_thread(warm_up)  # WordLlama and the lexicons, about 2 s
+    if shared.erasures is not None:  # several workers: another one's forget-all reaches this one's caches
+        shared.erasures.subscribe(service.forget_cached)
     service.start()
     try:
         yield service

@@ -51,7 +51,7 @@ from memory.ids import SHORT_ID_CHARS
 from memory.mem0_store import Mem0Store
 from memory.store import MemoryUnavailable
 from memory.types import MemoryPage, MemoryRecord
-from state.queue import UpdateQueue
+from state.queue import UpdateQueue, erasure_key
 from state.recent import RecentKeysFactory, local_recent_keys
 
 log = logging.getLogger(__name__)
@@ -369,6 +369,15 @@ class ChatService:
             count = await self.store.delete_all(user_id)
             await self.compactor.now()
         return count
+
+    def forget_cached(self, person: str) -> None:
+        """Another worker erased someone (`person` is `state.queue.erasure_key` of their id): drop what this
+        process holds of them in memory — their recent thread turns, and the cached query vectors (keyed by
+        what people wrote, so all of them go)."""
+        self._threads = OrderedDict(
+            (k, v) for k, v in self._threads.items() if erasure_key(k.split("\x00", 1)[0]) != person
+        )
+        self.store.forget_cached_queries()
 
     async def export(self, identity: ChatIdentity) -> str:
         document = await self.store.export(user_id_for(identity))

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from state.erasures import ErasureFeed
 from state.locks import AdvisoryUserLocks, LocalUserLocks, UserLocks
 from state.queue import Job, ParkedJob, UpdateQueue
 from state.recent import RecentKeysFactory, local_recent_keys
@@ -36,6 +37,8 @@ class SharedState:
     recent_keys: RecentKeysFactory
     """Bounded, expiring sets of keys (Slack's retry guard and thread cache)."""
     database_url: str | None = None
+    erasures: ErasureFeed | None = None
+    """Erasures announced by other workers (None embedded: one process drops its own)."""
     _closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     async def aclose(self) -> None:
@@ -86,4 +89,7 @@ async def open_shared_state(
     await locks.open()
     recent = PostgresRecentKeys(database_url)
     await recent.open()
-    return SharedState(queue, locks, secret, recent.factory, database_url, [locks.close, recent.close])
+    erasures = ErasureFeed(database_url)
+    await erasures.open()
+    closers: list[Callable[[], Awaitable[None]]] = [locks.close, recent.close, erasures.close]
+    return SharedState(queue, locks, secret, recent.factory, database_url, erasures, closers)

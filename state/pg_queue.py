@@ -29,6 +29,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
+from state.erasures import CHANNEL as ERASURE_CHANNEL
 from state.queue import Job, ParkedJob, erasure_key, received_at
 
 POLL_S = 1.0
@@ -198,6 +199,8 @@ class PostgresUpdateQueue:
                 (erasure_key(user_id),),
             )
             cur = conn.execute("DELETE FROM mb_update_jobs WHERE user_id = %s", (user_id,))
+            # Every worker drops what it holds of the person in memory (`state.erasures`).
+            conn.execute("SELECT pg_notify(%s, %s)", (ERASURE_CHANNEL, erasure_key(user_id)))
             conn.execute("VACUUM mb_update_jobs")  # the deleted rows' space is reused, not kept for readers
             return cur.rowcount
 
