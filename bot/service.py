@@ -51,7 +51,7 @@ from memory.ids import SHORT_ID_CHARS
 from memory.mem0_store import Mem0Store
 from memory.store import MemoryUnavailable
 from memory.types import MemoryPage, MemoryRecord
-from state.queue import UpdateQueue, erasure_key
+from state.queue import UpdateQueue
 from state.recent import RecentKeysFactory, local_recent_keys
 
 log = logging.getLogger(__name__)
@@ -112,6 +112,7 @@ class ChatService:
         )
         # The recent turns of each person in each thread, in this process only: follow-ups refer to them.
         self._threads: OrderedDict[str, deque[Turn]] = OrderedDict()
+        self._erasing: set[asyncio.Task[object]] = set()
 
     @property
     def agent(self) -> TaggingAgent:
@@ -370,14 +371,17 @@ class ChatService:
             await self.compactor.now()
         return count
 
-    def forget_cached(self, person: str) -> None:
-        """Another worker erased someone (`person` is `state.queue.erasure_key` of their id): drop what this
-        process holds of them in memory — their recent thread turns, and the cached query vectors (keyed by
-        what people wrote, so all of them go)."""
+    def forget_cached(self, user_id: str) -> None:
+        """Another worker erased this person: drop what this process holds of them — their recent thread
+        turns, the cached query vectors (keyed by what people wrote, so all of them) and their share of the
+        corrections ledger."""
         self._threads = OrderedDict(
-            (k, v) for k, v in self._threads.items() if erasure_key(k.split("\x00", 1)[0]) != person
+            (k, v) for k, v in self._threads.items() if not k.startswith(_thread_key(user_id, ""))
         )
         self.store.forget_cached_queries()
+        task = asyncio.get_running_loop().create_task(asyncio.to_thread(self.ledger.purge_user, user_id))
+        self._erasing.add(task)
+        task.add_done_callback(self._erasing.discard)
 
     async def export(self, identity: ChatIdentity) -> str:
         document = await self.store.export(user_id_for(identity))

@@ -1,9 +1,10 @@
 """Telling every worker that a person was erased, so each drops what it holds of them in memory.
 
 A forget-all on one worker deletes the shared state (queue, vectors) itself; but every worker also keeps a
-little in process — the recent turns of a thread, cached query vectors — that only it can drop. The queue's
-`purge_user` announces the erasure (`NOTIFY mb_erasures, '<hash of the id>'`, in PostgreSQL); each worker
-listens on its own connection and calls back. Embedded there is one process, which drops its own.
+little of its own — the recent turns of a thread, cached query vectors, its share of the corrections
+ledger — that only it can drop. The queue's `purge_user` announces the erasure (`NOTIFY mb_erasures,
+'<user id>'`: delivered to listeners, never stored); each worker listens on its own connection and calls
+back. Embedded there is one process, which drops its own.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "mb_erasures"
 
 ErasureListener = Callable[[str], None]
-"""Called with the erased person's `state.queue.erasure_key`."""
+"""Called with the erased person's user id."""
 
 
 class ErasureFeed:

@@ -199,8 +199,8 @@ class PostgresUpdateQueue:
                 (erasure_key(user_id),),
             )
             cur = conn.execute("DELETE FROM mb_update_jobs WHERE user_id = %s", (user_id,))
-            # Every worker drops what it holds of the person in memory (`state.erasures`).
-            conn.execute("SELECT pg_notify(%s, %s)", (ERASURE_CHANNEL, erasure_key(user_id)))
+            # Every worker drops what it holds of the person (`state.erasures`); a notification is not stored.
+            conn.execute("SELECT pg_notify(%s, %s)", (ERASURE_CHANNEL, user_id))
             conn.execute("VACUUM mb_update_jobs")  # the deleted rows' space is reused, not kept for readers
             return cur.rowcount
 

@@ -265,8 +265,10 @@ async def test_three_workers_share_one_database(tmp_path: Path, pgvector_url: st
         # 19 memories, plus whichever of worker b's two held updates got the lock before the erasure
         assert mrkdwn(done) in {messages.forget_all_done(n) for n in (19, 20, 21)}, mrkdwn(done)
         # A later message is remembered again, after whatever worker b still had for this person.
-        await bot.say(FORGOTTEN, "tag this: a fresh start after forgetting", survivor_b)
+        await bot.say(FORGOTTEN, "tag this: a fresh start with field notes about kites", survivor_b)
         fresh = bot.keys[FORGOTTEN][-1]
+        queued = await _rows(url, "SELECT status FROM mb_update_jobs WHERE key = %s", fresh)
+        assert queued, "a message after the erasure is remembered again"
 
         async def fresh_applied() -> bool:
             rows = await _rows(url, "SELECT status FROM mb_update_jobs WHERE key = %s", fresh)
@@ -279,7 +281,7 @@ async def test_three_workers_share_one_database(tmp_path: Path, pgvector_url: st
     assert SECRET_WORD not in leftovers and "field notes about" not in _person_rows(leftovers, FORGOTTEN)
     remaining = await _rows(url, "SELECT payload->>'data' FROM memorybot WHERE payload->>'user_id' = %s",
                             user_id(FORGOTTEN))  # fmt: skip
-    assert [text for (text,) in remaining if "fresh start" not in text] == []
+    assert [text for (text,) in remaining if "kites" not in text] == []
     files = [path for path in await asyncio.to_thread(lambda: list(tmp_path.rglob("*"))) if path.is_file()]
     assert files, "the workers' data directories"
     for path in files:
