@@ -292,7 +292,7 @@ def _workers_md(run: Mapping[str, Any] | None) -> list[str]:
     reply, lag = run["reply_ms"], run["update_lag_ms"]
     return [
         "",
-        f"Chat on {run['workers']} workers ({run.get('path_note', '')}):",
+        f"Chat on {run['workers']} worker{'' if run['workers'] == 1 else 's'} ({run.get('path_note', '')}):",
         "",
         "| workers | users x messages | messages/s | reply p50 / p95 / p99 ms "
         "| memory update lag p50 / p95 ms | peak RSS MB (all workers) | errors |",
