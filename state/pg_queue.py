@@ -40,6 +40,14 @@ _CLAIMABLE = """
     AND (j.claim_pid IS NULL OR NOT EXISTS (
         SELECT 1 FROM pg_stat_activity a WHERE a.pid = j.claim_pid AND a.backend_start = j.claim_started))
 """
+_IN_TURN = """
+    NOT EXISTS (
+        SELECT 1 FROM mb_update_jobs e
+        WHERE e.user_id = j.user_id AND e.status = 'pending' AND e.seq < j.seq
+          AND (e.next_at > now() OR e.claim_pid IS DISTINCT FROM %(pid)s
+               OR e.claim_started IS DISTINCT FROM %(started)s))
+"""
+"""The person's earlier updates are all applied, or in this worker's hands (it applies them in order)."""
 
 
 class PostgresUpdateQueue:
@@ -93,11 +101,7 @@ class PostgresUpdateQueue:
                 WHERE {_CLAIMABLE}
                   AND j.next_at <= now()
                   AND NOT (j.key = ANY(%(exclude)s))
-                  AND NOT EXISTS (
-                      SELECT 1 FROM mb_update_jobs e
-                      WHERE e.user_id = j.user_id AND e.status = 'pending' AND e.seq < j.seq
-                        AND (e.next_at > now() OR e.claim_pid IS DISTINCT FROM %(pid)s
-                             OR e.claim_started IS DISTINCT FROM %(started)s))
+                  AND {_IN_TURN}
                 ORDER BY j.seq
                 LIMIT %(limit)s
                 FOR UPDATE SKIP LOCKED
@@ -114,8 +118,12 @@ class PostgresUpdateQueue:
     def next_due_in(self) -> float | None:
         """Never None: an idle worker still polls, for jobs that others queued or a dead worker left."""
         with self._pool.connection() as conn:
+            # A job waiting for its person's earlier one (in another worker's hands, or backing off) is not
+            # due: that worker looks again when it finishes; counting it would make everyone poll at once.
             row = conn.execute(
-                f"SELECT EXTRACT(EPOCH FROM MIN(j.next_at) - now()) FROM mb_update_jobs j WHERE {_CLAIMABLE}"
+                "SELECT EXTRACT(EPOCH FROM MIN(j.next_at) - now()) FROM mb_update_jobs j "
+                f"WHERE {_CLAIMABLE} AND {_IN_TURN}",
+                self._me,
             ).fetchone()
         if row is None or row[0] is None:
             return POLL_S

@@ -80,7 +80,9 @@ def test_a_persons_jobs_are_claimed_in_order_across_workers(db: str) -> None:
         assert [j.key for j in b.due(limit=1)] == ["k1"]
         # alice's second statement waits for her first (claimed by b); bob is free
         assert [j.key for j in a.due()] == ["k3"]
+        assert a.next_due_in() == 1.0  # k2 waits for b; no reason to poll for it before b is done
         b.done("k1")
+        assert a.next_due_in() == 0.0
         assert [j.key for j in a.due()] == ["k2"]
     finally:
         a.close()
