@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import yake
-from memory.preferences import Preferences
 from rich.progress import Progress
 
 from bench.metrics import latency_summary, mean
@@ -24,6 +23,7 @@ from bench.tags_data import CORPORA, POLITICAL_CATEGORIES, KeyphraseDoc, load_co
 from bot.keyphrases import RankWeights, candidates, ranked_phrases
 from bot.tag_policy import shape_tags
 from bot.topics import SimilarFn, words
+from bot.understanding.preferences import Profile
 
 K = 5
 WARMUP_DOCS = 20
@@ -187,7 +187,7 @@ def _avoid_politics(
     similarity_name: str,
     progress: Progress | None,
 ) -> dict[str, Any]:
-    prefs = Preferences(avoids=["politics"])
+    prefs = Profile(avoids=["politics"])
     task = progress.add_task("tags: avoid politics", total=len(docs)) if progress else None
     judged = skipped_tags = docs_other = docs_other_skipped = 0
     political_docs = political_missed = political_nothing_skipped = 0

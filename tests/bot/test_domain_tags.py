@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from memory.preferences import Preferences
 
 from bot.keyphrases import candidates
 from bot.phrases import extract_phrases
 from bot.stopwords import DATE_WORDS, NUMBER_WORDS
 from bot.subjects import SUBJECTS
 from bot.tag_policy import shape_tags
+from bot.understanding.preferences import Profile
 from tests.bot._similarity import e5_similarity
 from tests.bot.data.domain_texts import DOMAIN_CASES, DomainCase
 
@@ -63,13 +63,13 @@ def test_no_subject_when_none_is_clear() -> None:
 
 
 @pytest.fixture(scope="module")
-def avoids_politics() -> Preferences:
-    return Preferences(avoids=["politics"])
+def avoids_politics() -> Profile:
+    return Profile(avoids=["politics"])
 
 
 @pytest.mark.parametrize("case", DOMAIN_CASES, ids=lambda c: c.id)
 def test_avoiding_politics_drops_tags_only_from_political_texts(
-    case: DomainCase, avoids_politics: Preferences
+    case: DomainCase, avoids_politics: Profile
 ) -> None:
     # Once a Kubernetes release note came back with "skipped politics as you asked".
     shaped = shape_tags(candidates(case.text), avoids_politics, e5_similarity)
