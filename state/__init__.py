@@ -1,5 +1,5 @@
-"""What several workers must share: the update queue, per-user locks, the confirmation secret, the Slack
-retry guard and thread cache.
+"""What several workers must share: the update queue (with its erasure records), per-user locks, the
+confirmation secret, the Slack retry guard and thread cache, and word of an erasure to every worker.
 
 Each has one small interface and two implementations: embedded (SQLite / in process, one process per data
 directory — the default) and PostgreSQL (`DATABASE_URL`), where every worker of a deployment sees the same
