@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
+from bot.errors import SettingsError
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -26,18 +27,24 @@ async def build_service(settings: Settings) -> AsyncIterator[ChatService]:
     from memory.client import build_mem0
     from memory.embedder import similarity
     from memory.mem0_store import Mem0Store
-    from state import open_shared_state
+    from memory.pgvector_store import PgVectorUnavailable
+    from state import StateUnavailable, open_shared_state
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     from bot.understanding.upgrade import upgrade_store
 
     configured = settings.secret.get_secret_value() if settings.secret else None
     # Embedded (data directory) or, with DATABASE_URL, what every worker shares: queue, locks, secret, caches.
-    shared = await open_shared_state(settings.data_dir, settings.database, configured_secret=configured)
+    try:
+        shared = await open_shared_state(settings.data_dir, settings.database, configured_secret=configured)
+    except StateUnavailable as exc:
+        raise SettingsError(f"memorybot cannot start: {exc}") from None
     try:
         mem0 = await asyncio.to_thread(build_mem0, settings.store_config())
-    except BaseException:
+    except BaseException as exc:
         await shared.aclose()
+        if isinstance(exc, PgVectorUnavailable):
+            raise SettingsError(f"memorybot cannot start: {exc}") from None
         raise
     store = Mem0Store(mem0, user_locks=shared.locks)
     await upgrade_store(store, settings.data_dir)  # version-1 memories get their typed metadata, once

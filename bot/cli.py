@@ -411,15 +411,23 @@ def compact() -> None:
     out.print("Compacted.")
 
 
+def _open_queue(settings: Settings) -> Any:
+    from state import StateUnavailable, open_queue
+
+    try:
+        return open_queue(settings.data_dir, settings.database)
+    except StateUnavailable as exc:
+        err.print(f"memorybot cannot start: {exc}", markup=False)
+        raise typer.Exit(3) from None
+
+
 @queue_app.callback(invoke_without_command=True)
 def queue_show(ctx: typer.Context) -> None:
     """Show pending and parked memory updates."""
     if ctx.invoked_subcommand is not None:
         return
-    from state import open_queue
-
     settings = _settings()
-    queue = open_queue(settings.data_dir, settings.database)
+    queue = _open_queue(settings)
     parked = queue.parked()
     out.print(f"pending: {queue.pending_count()}  parked: {len(parked)}")
     for job in parked:
@@ -434,9 +442,7 @@ def queue_retry(
     key: Annotated[str | None, typer.Argument(help="One job key; all parked when omitted.")] = None,
 ) -> None:
     """Move parked updates back to pending; the next `memorybot run` applies them."""
-    from state import open_queue
-
     settings = _settings()
-    queue = open_queue(settings.data_dir, settings.database)
+    queue = _open_queue(settings)
     out.print(f"requeued {queue.retry(key)} update(s)")
     queue.close()

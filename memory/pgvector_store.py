@@ -28,6 +28,10 @@ _CREATE_LOCK = 0x6D62_0002
 """Advisory lock key while creating tables (the shared state's migrations use 0x6D620001)."""
 
 
+class PgVectorUnavailable(RuntimeError):
+    """The database cannot hold the vectors (unreachable, or no pgvector extension); the message says why."""
+
+
 class PgVectorStore(PGVector):  # type: ignore[misc]
     """One collection (table) of Mem0's pgvector store with our indexes and hybrid search."""
 
@@ -53,7 +57,7 @@ class PgVectorStore(PGVector):  # type: ignore[misc]
             self._ensure_collection()
         except psycopg.Error as exc:
             self.connection_pool.close()
-            raise RuntimeError(
+            raise PgVectorUnavailable(
                 "MEMORY_STORE=pgvector could not prepare its table in DATABASE_URL's database "
                 f"({type(exc).__name__}: {str(exc).strip()}). It needs the pgvector extension: run "
                 "`CREATE EXTENSION vector;` there as an administrator (managed PostgreSQL services offer it)."

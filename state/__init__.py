@@ -21,11 +21,16 @@ __all__ = [
     "Job",
     "ParkedJob",
     "SharedState",
+    "StateUnavailable",
     "UpdateQueue",
     "UserLocks",
     "open_queue",
     "open_shared_state",
 ]
+
+
+class StateUnavailable(Exception):
+    """The database at DATABASE_URL cannot be reached or prepared; the message says what to check."""
 
 
 @dataclass
@@ -53,13 +58,18 @@ class SharedState:
 
 
 def open_queue(data_dir: Path, database_url: str | None) -> UpdateQueue:
-    """The update queue alone (the `memorybot queue` commands)."""
+    """The update queue alone (the `memorybot queue` commands). Raises `StateUnavailable`."""
     if database_url:
+        import psycopg
+
         from state.pg_queue import PostgresUpdateQueue
         from state.postgres import migrate
 
-        migrate(database_url)
-        return PostgresUpdateQueue(database_url)
+        try:
+            migrate(database_url)
+            return PostgresUpdateQueue(database_url)
+        except psycopg.Error as exc:
+            raise _unavailable(exc) from None
     from state.sqlite_queue import SqliteUpdateQueue
 
     return SqliteUpdateQueue(data_dir / "updates.db")
@@ -68,16 +78,37 @@ def open_queue(data_dir: Path, database_url: str | None) -> UpdateQueue:
 async def open_shared_state(
     data_dir: Path, database_url: str | None, *, configured_secret: str | None = None
 ) -> SharedState:
-    """Embedded state in `data_dir`, or the deployment's state in PostgreSQL (schema migrated first)."""
-    import asyncio
+    """Embedded state in `data_dir`, or the deployment's state in PostgreSQL (schema migrated first).
 
-    from state.secrets import database_secret, file_secret
+    Raises:
+        StateUnavailable: the database cannot be reached or prepared.
+    """
+    from state.secrets import file_secret
 
     if not database_url:
         secret = configured_secret.encode() if configured_secret else file_secret(data_dir)
         return SharedState(open_queue(data_dir, None), LocalUserLocks(), secret, local_recent_keys)
 
+    import psycopg
+
+    try:
+        return await _open_postgres(data_dir, database_url, configured_secret)
+    except psycopg.Error as exc:
+        raise _unavailable(exc) from None
+
+
+def _unavailable(exc: Exception) -> StateUnavailable:
+    return StateUnavailable(
+        f"DATABASE_URL: cannot use the PostgreSQL database ({type(exc).__name__}: {str(exc).strip()}). "
+        "Check that the server runs and accepts this user, or unset DATABASE_URL for a single process."
+    )
+
+
+async def _open_postgres(data_dir: Path, database_url: str, configured_secret: str | None) -> SharedState:
+    import asyncio
+
     from state.recent import PostgresRecentKeys
+    from state.secrets import database_secret
 
     queue = await asyncio.to_thread(open_queue, data_dir, database_url)
     secret = (
