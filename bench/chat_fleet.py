@@ -189,6 +189,11 @@ async def _load(
             await polling
             cur = await conn.execute("SELECT DISTINCT payload->>'job_key' FROM memorybot")
             stored = {row[0] for row in await cur.fetchall()}
+            cur = await conn.execute(
+                "SELECT COUNT(*) FILTER (WHERE attempts > 0), COUNT(*) FILTER (WHERE status = 'parked') "
+                "FROM mb_update_jobs"
+            )
+            retried, parked = await cur.fetchone() or (0, 0)
         sampling.cancel()
     finally:
         for sender in senders:
@@ -216,6 +221,8 @@ async def _load(
         "update_lag_samples": len(lags),
         "updates_without_memory": len([k for k in landed if k not in stored]),
         "updates_unresolved": len(set(replied) - set(landed)),
+        "updates_retried": retried,
+        "updates_parked": parked,
     }
     return ChatBenchRun(section=section, reply_ms=reply_ms)
 
