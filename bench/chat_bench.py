@@ -33,7 +33,7 @@ from bench.metrics import latency_summary
 from bench.progress import start_step
 from bench.stores import bench_settings
 from bot.identity import user_id_for
-from bot.settings import Settings, StoreName
+from bot.settings import EmbedderName, Settings, StoreName
 from bot.types import ChatIdentity, IncomingMessage
 from memory.client import configure_mem0_environment
 
@@ -71,6 +71,7 @@ class ChatBenchConfig:
     messages: int = 20
     path: Literal["auto", "slack-http", "chat-service"] = "auto"
     store: StoreName = "edge"
+    embedder: EmbedderName = "wordllama"
 
 
 @dataclass(slots=True)
@@ -109,7 +110,11 @@ async def run_chat_bench(config: ChatBenchConfig, progress: Progress) -> ChatBen
     if isinstance(fakes, str) and config.path == "slack-http":
         raise RuntimeError(f"cannot run the Slack HTTP path: {fakes}")
     settings = bench_settings(
-        config.work_dir, store=config.store, hybrid=True, rate_limit_per_minute=_RATE_LIMIT
+        config.work_dir,
+        store=config.store,
+        hybrid=True,
+        embedder=config.embedder,
+        rate_limit_per_minute=_RATE_LIMIT,
     )
     process = psutil.Process()
     if isinstance(fakes, str):
@@ -136,6 +141,8 @@ async def run_chat_bench(config: ChatBenchConfig, progress: Progress) -> ChatBen
         path=path,
         path_note=path_note,
         store=config.store,
+        embedder=config.embedder,
+        memory_context_tokens=settings.memory_context_tokens,
         model="offline",
         max_concurrency=settings.max_concurrency,
         rate_limit_per_minute=_RATE_LIMIT,

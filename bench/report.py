@@ -36,6 +36,7 @@ REQUIRED_SHAPE: dict[str, Any] = {
                 "add_per_s": None,
                 "search_ms": {"p50": None, "p95": None, "p99": None},
                 "hit_at": {"5": None, "10": None, "20": None},
+                "hit_within_tokens": {"500": None, "1000": None},
                 "recall_at": {"5": None, "10": None, "20": None},
                 "context_tokens_mean": None,
                 "full_tokens_mean": None,
@@ -199,22 +200,34 @@ def _memory_md(memory: Mapping[str, Any]) -> str:
         f"Categories: {dataset.get('category_mapping')}. Tokens: {memory.get('tokenizer')}.",
         "",
         "| variant | add/s | search p50 / p95 / p99 ms (with embedding) | p95 ms without embedding "
-        "| hit@5 | hit@10 | hit@20 | recall@10 | context tokens (top 10) | full conversation tokens |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| hit@5 | hit@10 | hit@20 | hit within 500 / 1,000 tokens | recall@10 | context tokens (top 10) "
+        "| full conversation tokens |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     variants = memory.get("variants") or []
     for v in variants:
         s = v["search_ms"]
+        within = v.get("hit_within_tokens") or {}
         lines.append(
             f"| {v['name']} | {_num(v['add_per_s'])} "
             f"| {_num(s['p50'])} / {_num(s['p95'])} / {_num(s['p99'])} "
             f"| {_num(v.get('search_ms_no_embed', {}).get('p95'))} "
             f"| {_pct(v['hit_at']['5'])} | {_pct(v['hit_at']['10'])} | {_pct(v['hit_at']['20'])} "
+            f"| {_pct(within.get('500'))} / {_pct(within.get('1000'))} "
             f"| {_pct(v['recall_at']['10'])} | {_num(v['context_tokens_mean'])} "
             f"| {_num(v['full_tokens_mean'])} |"
         )
     if variants and variants[0].get("add_path"):
         lines += ["", f"add/s path: {variants[0]['add_path']}."]
+    embedding = memory.get("embedding") or {}
+    timed = [
+        f"{name} {_num(e['query_ms_one_at_a_time'].get('p50'))} / "
+        f"{_num(e['query_ms_one_at_a_time'].get('p95'))}"
+        for name, e in embedding.items()
+        if isinstance(e, Mapping) and isinstance(e.get("query_ms_one_at_a_time"), Mapping)
+    ]
+    if timed:
+        lines.append(f"Query embedding, one at a time, p50 / p95 ms: {'; '.join(timed)}.")
     for skipped in memory.get("variants_not_run") or []:
         lines.append(f"Not run: {skipped['name']} ({skipped['reason']}).")
     categories = _category_md(variants)
@@ -267,22 +280,24 @@ def _category_md(variants: Sequence[Mapping[str, Any]]) -> str:
 
 
 def _chat_md(chat: Mapping[str, Any]) -> str:
-    reply, lag = chat["reply_ms"], chat["update_lag_ms"]
-    return "\n".join(
-        [
-            f"Chat ({chat.get('path')}: {chat.get('path_note', '')}; "
-            f"offline model, {chat.get('store')} store):",
-            "",
-            "| users x messages | messages/s | reply p50 / p95 / p99 ms | memory update lag p50 / p95 ms "
-            "| peak RSS MB | errors |",
-            "|---|---|---|---|---|---|",
-            f"| {chat['users']} x {chat['messages']} | {_num(chat['messages_per_s'])} "
+    lines = [
+        f"Chat ({chat.get('path')}: {chat.get('path_note', '')}; offline model, {chat.get('store')} store):",
+        "",
+        "| embedder | users x messages | messages/s | reply p50 / p95 / p99 ms "
+        "| memory update lag p50 / p95 / p99 ms | peak RSS MB | errors |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for run in chat.get("variants") or [chat]:
+        reply, lag = run["reply_ms"], run["update_lag_ms"]
+        lines.append(
+            f"| {run.get('embedder', '–')} | {run['users']} x {run['messages']} "
+            f"| {_num(run['messages_per_s'])} "
             f"| {_num(reply['p50'])} / {_num(reply['p95'])} / {_num(reply['p99'])} "
-            f"| {_num(lag['p50'])} / {_num(lag['p95'])} | {_num(chat['peak_rss_mb'])} "
-            f"| {chat.get('errors', 0)} |",
-            *_workers_md(chat.get("workers_run")),
-        ]
-    )
+            f"| {_num(lag['p50'])} / {_num(lag['p95'])} / {_num(lag.get('p99'))} "
+            f"| {_num(run['peak_rss_mb'])} | {run.get('errors', 0)} |"
+        )
+    lines.extend(_workers_md(chat.get("workers_run")))
+    return "\n".join(lines)
 
 
 def _workers_md(run: Mapping[str, Any] | None) -> list[str]:

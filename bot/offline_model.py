@@ -1,4 +1,4 @@
-"""The offline model: a pydantic-ai `FunctionModel` that tags with YAKE and the remembered preferences.
+"""The offline model: a pydantic-ai `FunctionModel` that tags with `bot.keyphrases` and the preferences.
 
 How it sees the run's deps: `DepsChannel`, a capability every agent from `bot.agent.build_agent` carries, puts
 the run's `TagDeps` in a context variable around each model request, and the model function reads it there.

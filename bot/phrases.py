@@ -94,6 +94,17 @@ def extract_phrases(text: str) -> Extracted:
     return Extracted(list(found.values()), len(words), content)
 
 
+def _model_number(word: _Word, after: _Word | None) -> bool:
+    """A model number inside a name ("iPhone 15 Pro"); one at the end is a version ("PostgreSQL 17"), which
+    the tag leaves out."""
+    return (
+        word.kind == "number"
+        and word.lower.isdigit()
+        and len(word.lower) <= 3
+        and (after is not None and after.kind == "entity")
+    )
+
+
 def _sub_phrases(chunk: list[_Word], entity: bool) -> Iterator[tuple[str, ...]]:
     if entity:
         yield tuple(w.lower for w in chunk)
@@ -134,6 +145,8 @@ def _chunks(words: list[_Word | None]) -> Iterator[tuple[int, list[_Word], bool]
                 nxt = words[end]
                 if nxt is not None and nxt.kind == "entity":
                     end += 1
+                elif nxt is not None and _model_number(nxt, words[end + 1] if end + 1 < len(words) else None):
+                    end += 1  # "iPhone 15 Pro"
                 elif (
                     nxt is not None
                     and nxt.lower in _ENTITY_JOINERS
@@ -166,47 +179,49 @@ def _classify(text: str) -> list[_Word | None]:
     lines = text.splitlines()
     title_line = lines[0] if lines and len(lines) > 1 and _is_title_case(lines[0]) else ""
     title_tokens = len(_TOKEN.findall(title_line)) if title_line else 0
+    infos = [_token_info(t) for t in tokens]
     # Words the text capitalises where capitals mean something: mid-sentence, outside a Title Case title.
     named: set[str] = set()
     sentence_start = True
-    for i, token in enumerate(tokens):
-        if token in _CLAUSE_BREAK:
+    for i, info in enumerate(infos):
+        if info is None:
+            sentence_start = sentence_start or tokens[i] not in _CLAUSE_BREAK
             continue
-        if token in _SENTENCE_END:
-            sentence_start = True
-            continue
-        if i >= title_tokens and not sentence_start and _capitalised(token):
-            named.add(_strip(token).lower())
+        if i >= title_tokens and not sentence_start and info[2]:
+            named.add(info[1])
         sentence_start = False
     out: list[_Word | None] = []
     sentence_start = True
-    for i, token in enumerate(tokens):
-        if token in _CLAUSE_BREAK:
+    for i, info in enumerate(infos):
+        if info is None:
             out.append(None)
+            sentence_start = sentence_start or tokens[i] not in _CLAUSE_BREAK
             continue
-        if token in _SENTENCE_END:
-            out.append(None)
-            sentence_start = True
-            continue
+        raw, lower, capitalised, possessive = info
         opens_sentence = sentence_start
-        raw = _strip(token)
-        lower = raw.lower()
         trusted_caps = i >= title_tokens and not sentence_start
         sentence_start = False
-        if not raw:
-            out.append(None)
-            continue
         kind = _kind(raw, lower)
-        if _capitalised(raw) and kind != "number" and lower not in STOP_WORDS:
-            if (
-                trusted_caps or lower in named or _unknown(lower) or raw.isupper()
-            ) and lower not in DATE_WORDS:
+        if capitalised and kind != "number" and lower not in STOP_WORDS and lower not in DATE_WORDS:
+            if trusted_caps or lower in named or _unknown(lower) or raw.isupper():
                 kind = "entity"
         # Numbers ("112-104", "ten", "2023") break phrases; the chunker skips them.
         out.append(_Word(raw, lower, kind, opens_sentence))
-        if _POSSESSIVE.search(token) and token[-1:] in "sS":
+        if possessive:
             out.append(None)  # "Boston's Jayson Tatum", "the planet's atmosphere": two phrases
     return _verbs_in_context(out)
+
+
+@lru_cache(maxsize=100_000)
+def _token_info(token: str) -> tuple[str, str, bool, bool] | None:
+    """(word as written, lowercased, capitalised, possessive); None for punctuation or an empty word."""
+    if token in _SENTENCE_END or token in _CLAUSE_BREAK:
+        return None
+    raw = _strip(token)
+    if not raw:
+        return None
+    possessive = bool(_POSSESSIVE.search(token)) and token[-1:] in "sS"
+    return raw, raw.lower(), _capitalised(raw), possessive
 
 
 # "Lakers beat the Celtics", "hopes to ease", "will face": words that are nouns elsewhere act as verbs here.
@@ -294,6 +309,7 @@ def _acts_as_verb(word: _Word, before: _Word | None, after: _Word | None) -> boo
 _PARTICLES = frozenset("in up out down off on over back the a an your their our".split())
 
 
+@lru_cache(maxsize=50_000)
 def _classes_lemmas(lower: str, upos: str) -> tuple[str, ...]:
     try:
         return tuple(getAllLemmas(lower).get(upos, ()))

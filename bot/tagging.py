@@ -120,3 +120,9 @@ class TagResult(BaseModel):
         "the message states nothing about them.",
     )
     """Validated by `bot.understanding.operations.validate_operations` before use, whoever produced them."""
+    revises_previous: bool = Field(
+        default=False,
+        description="True when these tags revise your previous answer in this thread (a follow-up such as "
+        "'make them shorter' or a correction), rather than tag new content.",
+    )
+    """The service then records the exchange under the earlier message's content, not "make them shorter"."""

@@ -19,9 +19,18 @@ class CleanText:
     truncated: bool
 
 
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def without_surrogates(text: str) -> str:
+    """Lone surrogates (undecodable bytes in argv, `\\ud800` escapes in JSON) become U+FFFD: no file,
+    database or terminal can encode them."""
+    return _SURROGATES.sub("\ufffd", text)
+
+
 def clean_input(raw: str, *, max_chars: int) -> CleanText:
     """NFC-normalise, drop control and invisible characters, collapse blank-line runs, cap the length."""
-    text = unicodedata.normalize("NFC", raw).translate(_INVISIBLE)
+    text = unicodedata.normalize("NFC", without_surrogates(raw)).translate(_INVISIBLE)
     # Control characters (NUL among them) become spaces: deleting them would glue the words around them.
     text = "".join(ch if ch in "\n\t" or unicodedata.category(ch) != "Cc" else " " for ch in text)
     text = re.sub(r"[ \t]{2,}", " ", text)

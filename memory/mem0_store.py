@@ -18,9 +18,11 @@ from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from memory.embedder import PreparedEmbedder
 from memory.ids import AGENT_ID
+from memory.index_text import index_text
 from memory.store import MemoryUnavailable
-from memory.types import CATEGORIES, Category, MemoryPage, MemoryRecord
+from memory.types import CATEGORIES, Category, MemoryPage, MemoryRecord, NewMemory
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -44,6 +46,7 @@ _LIST_CAP = 100_000
 Records = list[MemoryRecord]
 Messages = list[dict[str, str]]
 Ids = list[str]
+NewMemories = list[NewMemory]
 
 
 def _parse_time(value: Any) -> datetime | None:
@@ -83,7 +86,13 @@ class Mem0Store:
     ) -> None:
         self._mem0 = mem0
         self._store = mem0.vector_store
-        self._embed_query_uncached = embed_query or (lambda text: mem0.embedding_model.embed(text, "search"))
+        if not isinstance(mem0.embedding_model, PreparedEmbedder):
+            mem0.embedding_model = PreparedEmbedder(mem0.embedding_model)
+        self._embedder: PreparedEmbedder = mem0.embedding_model
+        # A static embedder gives a text one vector whichever side asks: a memory whose indexed text was just
+        # searched for (or stored) reuses that vector instead of embedding it again.
+        self._symmetric = bool(getattr(self._embedder, "symmetric", False))
+        self._embed_query_uncached = embed_query or (lambda text: self._embedder.embed(text, "search"))
         self._query_cache: OrderedDict[str, list[float]] = OrderedDict()
         self._query_cache_lock = threading.Lock()
         # qdrant-client's local mode is not thread-safe (IndexError in its payload filters when threads mix
@@ -152,6 +161,24 @@ class Mem0Store:
             if len(self._query_cache) > 512:
                 self._query_cache.popitem(last=False)
         return vector
+
+    def _passage_vectors(self, texts: list[str]) -> list[list[float]]:
+        """Vectors for texts to store, the misses embedded in one batch (reusing query vectors when the
+        embedder is symmetric)."""
+        found: dict[str, list[float]] = {}
+        if self._symmetric:
+            with self._query_cache_lock:
+                found = {t: self._query_cache[t] for t in texts if t in self._query_cache}
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
+        if missing:
+            found.update(zip(missing, self._embedder.embed_batch(missing, "add"), strict=True))
+            if self._symmetric:
+                with self._query_cache_lock:
+                    for text in missing:
+                        self._query_cache[text] = found[text]
+                    while len(self._query_cache) > 512:
+                        self._query_cache.popitem(last=False)
+        return [found[t] for t in texts]
 
     def forget_cached_queries(self) -> None:
         """Drop cached query vectors (benchmarks re-asking the same questions must pay for the embedding)."""
@@ -241,16 +268,46 @@ class Mem0Store:
     def _add_sync(
         self, user_id: str, text: str, category: Category, run_id: str | None, metadata: dict[str, Any]
     ) -> MemoryRecord:
-        meta = {**metadata, "category": category}
-        meta.setdefault("created_at", datetime.now(UTC).isoformat())
-        result = self._mem0.add(
-            [{"role": "user", "content": text}], user_id=user_id, run_id=run_id, metadata=meta, infer=False
-        )
-        added = result["results"][0]
-        point = self._store.get(vector_id=added["id"])
-        return record_from_payload(
-            added["id"], point.payload if point else {"data": text, "user_id": user_id}
-        )
+        return self._add_many_sync(user_id, [NewMemory(text, category, run_id, metadata)])[0]
+
+    def _add_many_sync(self, user_id: str, items: NewMemories) -> Records:
+        """Embed every memory's indexed text in one batch, then write each through Mem0 with its vector."""
+        now = datetime.now(UTC).isoformat()
+        metas = [{**item.metadata, "category": item.category} for item in items]
+        for meta in metas:
+            meta.setdefault("created_at", now)
+        vectors = self._passage_vectors([index_text(i.text, m) for i, m in zip(items, metas, strict=True)])
+        records = []
+        for item, meta, vector in zip(items, metas, vectors, strict=True):
+            with self._embedder.prepared({item.text: vector}):
+                result = self._mem0.add(
+                    [{"role": "user", "content": item.text}],
+                    user_id=user_id,
+                    run_id=item.run_id,
+                    metadata=meta,
+                    infer=False,
+                )
+            added = result["results"][0]
+            point = self._store.get(vector_id=added["id"])
+            records.append(
+                record_from_payload(
+                    added["id"], point.payload if point else {"data": item.text, "user_id": user_id}
+                )
+            )
+        return records
+
+    async def add_many(self, user_id: str, items: NewMemories) -> Records:
+        """Add several memories of one user, their vectors computed in one embedder call (the update worker's
+        way: one batch per message, off the reply path)."""
+        self._filters(user_id)
+        cleaned = [
+            NewMemory(i.text.strip(), i.category, i.run_id, dict(i.metadata)) for i in items if i.text.strip()
+        ]
+        if len(cleaned) != len(items):
+            raise ValueError("a memory needs some text")
+        if not cleaned:
+            return []
+        return await self._run(self._add_many_sync, user_id, cleaned)
 
     async def add(
         self,
@@ -294,7 +351,10 @@ class Mem0Store:
     def _update_sync(self, user_id: str, memory_id: str, text: str) -> MemoryRecord | None:
         if self._get_sync(user_id, memory_id) is None:
             return None
-        self._mem0.update(memory_id, text=text)
+        point = self._store.get(vector_id=memory_id)
+        vector = self._passage_vectors([index_text(text, dict(point.payload or {}) if point else {})])[0]
+        with self._embedder.prepared({text: vector}):
+            self._mem0.update(memory_id, text=text)
         return self._get_sync(user_id, memory_id)
 
     async def update(self, user_id: str, memory_id: str, text: str) -> MemoryRecord | None:

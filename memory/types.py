@@ -49,3 +49,13 @@ class MemoryPage:
     @property
     def has_previous(self) -> bool:
         return self.offset > 0
+
+
+@dataclass(frozen=True, slots=True)
+class NewMemory:
+    """One memory to add (`Mem0Store.add_many`)."""
+
+    text: str
+    category: Category
+    run_id: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)

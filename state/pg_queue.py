@@ -137,7 +137,13 @@ class PostgresUpdateQueue:
                 (key,),
             )
 
-    def failed(self, key: str, error: str) -> bool:
+    @property
+    def holding(self) -> int:
+        """Always 0: an enqueue the database refuses fails the reply's update instead (it is not on this
+        worker's disk to hold)."""
+        return 0
+
+    def failed(self, key: str, error: str, *, transient: bool = False) -> bool:
         with self._pool.connection() as conn, conn.transaction():
             row = conn.execute(
                 "SELECT attempts FROM mb_update_jobs WHERE key = %s FOR UPDATE", (key,)
@@ -145,14 +151,16 @@ class PostgresUpdateQueue:
             if row is None:
                 return False
             attempts = int(row[0]) + 1
-            if attempts >= self.max_attempts:
+            if transient:
+                attempts = min(attempts, self.max_attempts - 1)
+            elif attempts >= self.max_attempts:
                 conn.execute(
                     "UPDATE mb_update_jobs SET status = 'parked', attempts = %s, error = %s, "
                     "claim_pid = NULL, claim_started = NULL WHERE key = %s",
                     (attempts, error[:500], key),
                 )
                 return True
-            delay = min(self._max_delay, self._base_delay * 2 ** (attempts - 1))
+            delay = min(self._max_delay, self._base_delay * 2 ** max(attempts - 1, 0))
             conn.execute(
                 "UPDATE mb_update_jobs SET attempts = %s, error = %s, claim_pid = NULL, "
                 "claim_started = NULL, next_at = now() + make_interval(secs => %s) WHERE key = %s",

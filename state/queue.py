@@ -52,8 +52,14 @@ class UpdateQueue(Protocol):
 
     def done(self, key: str) -> None: ...
 
-    def failed(self, key: str, error: str) -> bool:
-        """Record a failure; True when the job is now parked."""
+    def failed(self, key: str, error: str, *, transient: bool = False) -> bool:
+        """Record a failure; True when the job is now parked. A `transient` failure (the memory store is
+        down) is retried with the growing delay but never parked."""
+        ...
+
+    @property
+    def holding(self) -> int:
+        """Jobs waiting in memory for the queue's storage to accept writes again."""
         ...
 
     def is_pending(self, key: str) -> bool:

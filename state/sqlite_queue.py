@@ -7,6 +7,7 @@ pending again: claims live only in this process's memory.
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 import time
@@ -35,6 +36,12 @@ CREATE TABLE IF NOT EXISTS erasures (
 """
 
 
+log = logging.getLogger(__name__)
+
+_HELD_RETRY_S = 1.0
+"""How often jobs held in memory try to reach the file again."""
+
+
 class SqliteUpdateQueue:
     """`state.queue.UpdateQueue` on a SQLite file."""
 
@@ -42,37 +49,105 @@ class SqliteUpdateQueue:
         self, path: Path, *, max_attempts: int = 5, base_delay_s: float = 0.5, max_delay_s: float = 60.0
     ) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._path = path
         self._lock = threading.Lock()
         self.max_attempts = max_attempts
         self._base_delay = base_delay_s
         self._max_delay = max_delay_s
+        self._held: dict[str, tuple[str, str, float]] = {}
+        """Jobs the file refused (disk full, locked): key → (user, payload JSON, created). Written as soon as
+        it accepts them again; until then a reply says its update is waiting."""
         with self._lock:
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=NORMAL")  # durable across a process crash
-            self._conn.execute("PRAGMA secure_delete=ON")  # forgotten text is overwritten, not just unlinked
-            self._conn.executescript(_SCHEMA)
+            self._conn = self._open()
             # A job claimed by a process that died is pending again (claims are not persisted).
 
+    def _open(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")  # durable across a process crash
+        conn.execute("PRAGMA secure_delete=ON")  # forgotten text is overwritten, not just unlinked
+        conn.executescript(_SCHEMA)
+        return conn
+
     def enqueue(self, key: str, user_id: str, payload: dict[str, Any]) -> bool:
-        """Store a job; False when this key was seen before (a retried delivery)."""
+        """Store a job; False when this key was seen before (a retried delivery).
+
+        When the file cannot take it (disk full, locked, damaged) the job is held in memory and written once
+        the file accepts writes again (see `holding`): the reply never fails because of the queue.
+        """
+        text = json.dumps(payload, ensure_ascii=False)
         arrived = received_at(payload)
         with self._lock:
-            if arrived is not None:
-                row = self._conn.execute(
-                    "SELECT 1 FROM erasures WHERE person = ? AND erased_at >= ?",
-                    (erasure_key(user_id), arrived),
-                ).fetchone()
-                if row is not None:
+            if arrived is not None and self._erased_after(user_id, arrived):
+                return False
+            try:
+                cur = self._conn.execute(
+                    "INSERT OR IGNORE INTO jobs (key, user_id, payload, created_at) VALUES (?, ?, ?, ?)",
+                    (key, user_id, text, time.time()),
+                )
+            except sqlite3.Error as exc:
+                log.warning("the update queue refused a job; holding it in memory", extra={"error": str(exc)})
+                if key in self._held:
                     return False
-            cur = self._conn.execute(
-                "INSERT OR IGNORE INTO jobs (key, user_id, payload, created_at) VALUES (?, ?, ?, ?)",
-                (key, user_id, json.dumps(payload, ensure_ascii=False), time.time()),
-            )
+                self._held[key] = (user_id, text, time.time())
+                return True
             return cur.rowcount == 1
+
+    def _erased_after(self, user_id: str, arrived: float) -> bool:
+        try:
+            row = self._conn.execute(
+                "SELECT 1 FROM erasures WHERE person = ? AND erased_at >= ?", (erasure_key(user_id), arrived)
+            ).fetchone()
+        except sqlite3.Error:
+            return False
+        return row is not None
+
+    @property
+    def holding(self) -> int:
+        """Jobs waiting in memory for the queue's file to accept writes again."""
+        return len(self._held)
+
+    def _recover(self) -> None:
+        """Called under the lock before reading: recreate a deleted file (carrying its pending jobs over) and
+        write held jobs. Failures leave things as they were, to be tried again on the next call."""
+        if not self._path.exists():
+            self._reopen_deleted()
+        if not self._held:
+            return
+        try:
+            with self._conn:
+                for key, (user_id, text, created) in list(self._held.items()):
+                    self._conn.execute(
+                        "INSERT OR IGNORE INTO jobs (key, user_id, payload, created_at) VALUES (?, ?, ?, ?)",
+                        (key, user_id, text, created),
+                    )
+        except sqlite3.Error:
+            return
+        log.info("wrote %d held memory update(s) to the queue", len(self._held))
+        self._held.clear()
+
+    def _reopen_deleted(self) -> None:
+        """Someone deleted the file under us: writes would go to a file nobody can reopen, lost at the next
+        start. Start a new file with every job still pending in the old one."""
+        try:
+            rows = self._conn.execute(
+                "SELECT key, user_id, payload, created_at FROM jobs WHERE status = 'pending'"
+            ).fetchall()
+        except sqlite3.Error:
+            rows = []
+        try:
+            conn = self._open()
+        except sqlite3.Error:
+            return
+        for key, user_id, text, created in rows:
+            self._held.setdefault(key, (user_id, text, created))
+        self._conn.close()
+        self._conn = conn
+        log.warning("the update queue's file was deleted; recreated it with %d pending job(s)", len(rows))
 
     def due(self, *, limit: int = 64, exclude: set[str] | frozenset[str] = frozenset()) -> list[Job]:
         with self._lock:
+            self._recover()
             rows = self._conn.execute(
                 "SELECT key, user_id, payload, attempts FROM jobs WHERE status = 'pending' AND next_at <= ? "
                 "ORDER BY created_at LIMIT ?",
@@ -84,6 +159,8 @@ class SqliteUpdateQueue:
     def next_due_in(self) -> float | None:
         """Seconds until the earliest pending job is due (0 if one is due now), None if nothing is pending."""
         with self._lock:
+            if self._held:
+                return _HELD_RETRY_S
             row = self._conn.execute("SELECT MIN(next_at) FROM jobs WHERE status = 'pending'").fetchone()
         if row is None or row[0] is None:
             return None
@@ -95,20 +172,26 @@ class SqliteUpdateQueue:
                 "UPDATE jobs SET status = 'done', payload = NULL, error = NULL WHERE key = ?", (key,)
             )
 
-    def failed(self, key: str, error: str) -> bool:
-        """Record a failure; returns True when the job is now parked."""
+    def failed(self, key: str, error: str, *, transient: bool = False) -> bool:
+        """Record a failure; returns True when the job is now parked.
+
+        A `transient` failure (the memory store is down) is retried with the same growing delay but never
+        parked: the update is applied once the store is back, however long that takes.
+        """
         with self._lock:
             row = self._conn.execute("SELECT attempts FROM jobs WHERE key = ?", (key,)).fetchone()
             if row is None:
                 return False
             attempts = int(row[0]) + 1
-            if attempts >= self.max_attempts:
+            if transient:
+                attempts = min(attempts, self.max_attempts - 1)
+            elif attempts >= self.max_attempts:
                 self._conn.execute(
                     "UPDATE jobs SET status = 'parked', attempts = ?, error = ? WHERE key = ?",
                     (attempts, error[:500], key),
                 )
                 return True
-            delay = min(self._max_delay, self._base_delay * 2 ** (attempts - 1))
+            delay = min(self._max_delay, self._base_delay * 2 ** max(attempts - 1, 0))
             self._conn.execute(
                 "UPDATE jobs SET attempts = ?, next_at = ?, error = ? WHERE key = ?",
                 (attempts, time.time() + delay, error[:500], key),
@@ -159,11 +242,13 @@ class SqliteUpdateQueue:
     def purge_user(self, user_id: str) -> int:
         """Remove every job of a user (pending ones too: they hold the text they asked us to forget)."""
         with self._lock:
-            cur = self._conn.execute("DELETE FROM jobs WHERE user_id = ?", (user_id,))
+            for key in [k for k, (owner, _, _) in self._held.items() if owner == user_id]:
+                del self._held[key]
             self._conn.execute(
                 "INSERT OR REPLACE INTO erasures (person, erased_at) VALUES (?, ?)",
                 (erasure_key(user_id), time.time()),
             )
+            cur = self._conn.execute("DELETE FROM jobs WHERE user_id = ?", (user_id,))
             self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self._conn.execute("VACUUM")
             return cur.rowcount

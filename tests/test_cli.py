@@ -223,4 +223,6 @@ def test_guidance_is_read_into_preferences_and_suggestions_are_reviewed(tmp_path
     assert "console:" not in shown.stdout  # nobody's id, nobody's words
     accepted = memorybot(data, "guidance", "accept", suggestion.id)
     assert accepted.returncode == 0 and "Accepted" in accepted.stdout
-    assert memorybot(data, "guidance", "reject", suggestion.id).returncode == 1  # no longer pending
+    ledger = CorrectionLedger(data / "corrections.db")
+    assert ledger.suggestions() == [] and [s.status for s in ledger.suggestions(None)] == ["accepted"]
+    ledger.close()

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 import discord
 from discord import app_commands
 
@@ -15,7 +16,7 @@ from adapters.discord.config import DiscordConfig, validate_discord_settings
 from adapters.discord.endpoints import discord_endpoints
 from adapters.discord.messages import MessageHandler
 from adapters.discord.views import PERSISTENT_BUTTONS
-from bot.errors import SettingsError
+from bot.errors import ServiceUnreachable, SettingsError
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -77,6 +78,14 @@ class DiscordAdapter:
             error = SettingsError("Discord rejected DISCORD_TOKEN: reset the bot token and set it again")
             self._fail(error)
             raise error from None
+        except (aiohttp.ClientConnectionError, OSError, TimeoutError) as exc:
+            unreachable = ServiceUnreachable(
+                f"Cannot reach Discord at {self.config.api_url or 'https://discord.com/api'} "
+                f"({type(exc).__name__}): check the network connection"
+                f"{' and DISCORD_API_URL' if self.config.api_url else ''}, then start again."
+            )
+            self._fail(unreachable)
+            raise unreachable from None
         except discord.PrivilegedIntentsRequired:
             error = SettingsError(
                 "Discord refused the Message Content intent: enable it in the Developer Portal under "

@@ -82,7 +82,11 @@ class MessageHandler:
         incoming = to_incoming(message, me)
         async with _typing(message.channel):
             text = await self._answer(incoming)
-        await self._send(message, text)
+        try:
+            await self._send(message, text)
+        except discord.HTTPException as exc:
+            # discord.py already retried what can be retried (5xx, 429); the memory update is queued already.
+            log.warning("could not post a Discord reply: %s %s", exc.status, exc.text[:200])
 
     async def finish(self, within_s: float) -> None:
         """Stop taking new messages and give the answers in progress up to `within_s` to be sent."""

@@ -6,13 +6,14 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 
 from adapters.slack.app import build_app
 from adapters.slack.background import Background
 from adapters.slack.config import build_web_client, validate_slack_settings
 from adapters.slack.runner import HttpTransport, SocketModeTransport, Transport
-from bot.errors import SettingsError
+from bot.errors import ServiceUnreachable, SettingsError
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -119,6 +120,11 @@ class SlackAdapter:
                     "your app's 'OAuth & Permissions' page, and reinstall the app if it was revoked."
                 ) from None
             raise
+        except (aiohttp.ClientConnectionError, OSError, TimeoutError) as exc:
+            raise ServiceUnreachable(
+                f"Cannot reach Slack at SLACK_API_URL={self._client.base_url} ({type(exc).__name__}): "
+                "check the network connection and SLACK_API_URL, then start again."
+            ) from None
         team, bot_user = identity.get("team_id"), identity.get("user_id")
         log.info("connected to Slack", extra={"team": team, "bot_user": bot_user})
 

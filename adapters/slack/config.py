@@ -13,6 +13,7 @@ from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -20,6 +21,8 @@ from bot.errors import SettingsError
 from bot.settings import Settings
 
 RATE_LIMIT_RETRIES = 3
+SERVER_ERROR_RETRIES = 2
+"""A 500/503 from Slack is usually gone a second later (slack_sdk waits with a growing backoff)."""
 
 
 def validate_slack_settings(settings: Settings) -> None:
@@ -74,9 +77,10 @@ def api_base_url(settings: Settings) -> str:
 
 
 def retry_handlers() -> list[AsyncRetryHandler]:
-    """Retry rate-limited calls (honouring Retry-After) and one dropped connection."""
+    """Retry rate-limited calls (honouring Retry-After), Slack's 5xx answers and one dropped connection."""
     return [
         AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+        AsyncServerErrorRetryHandler(max_retry_count=SERVER_ERROR_RETRIES),
         AsyncConnectionErrorRetryHandler(max_retry_count=1),
     ]
 

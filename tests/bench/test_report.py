@@ -28,6 +28,7 @@ def variant(name: str, store: str, retrieval: str, hit10: float) -> dict[str, An
         "add_per_s": 80.5,
         "search_ms": {"p50": 9.1, "p95": 12.0, "p99": 15.5},
         "hit_at": {"5": hit10 - 0.1, "10": hit10, "20": hit10 + 0.1},
+        "hit_within_tokens": {"500": hit10 + 0.05, "1000": hit10 + 0.15},
         "recall_at": {"5": 0.4, "10": 0.5, "20": 0.6},
         "context_tokens_mean": 330.2,
         "full_tokens_mean": 17561.0,
@@ -93,8 +94,13 @@ def test_each_benchmark_replaces_only_its_own_section(tmp_path: Path) -> None:
 def test_missing_keys_names_what_is_absent() -> None:
     broken = json.loads(json.dumps({"machine": {}, "memory": MEMORY, "chat": CHAT}))
     del broken["memory"]["variants"][1]["hit_at"]["10"]
+    del broken["memory"]["variants"][0]["hit_within_tokens"]
     del broken["chat"]["peak_rss_mb"]
-    assert missing_keys(broken) == ["memory.variants[1].hit_at.10", "chat.peak_rss_mb"]
+    assert missing_keys(broken) == [
+        "memory.variants[0].hit_within_tokens",
+        "memory.variants[1].hit_at.10",
+        "chat.peak_rss_mb",
+    ]
     assert missing_keys({"machine": {}, "memory": None, "chat": None}) == []
     assert set(REQUIRED_SHAPE) == {"machine", "memory", "chat"}
 
@@ -104,10 +110,11 @@ def test_markdown_tables_show_the_measured_numbers(tmp_path: Path) -> None:
     document = write_results(tmp_path, "chat", CHAT)
     text = markdown(document)
     assert (
-        "| edge/hybrid | 80.5 | 9.10 / 12.0 / 15.5 | 0.40 | 54.2% | 64.2% | 74.2% | 50.0% | 330.2 |" in text
+        "| edge/hybrid | 80.5 | 9.10 / 12.0 / 15.5 | 0.40 | 54.2% | 64.2% | 74.2% | 69.2% / 79.2% | 50.0% "
+        "| 330.2 |" in text
     )
     assert "| edge | 100,000 | 1,000 | 8.00 / 11.0 / 14.0 |" in text
-    assert "| 50 x 20 | 120.0 | 40.0 / 90.0 / 120.0 | 60.0 / 200.0 | 512.3 |" in text
+    assert "| – | 50 x 20 | 120.0 | 40.0 / 90.0 / 120.0 | 60.0 / 200.0 / – | 512.3 |" in text
     assert "multi-hop (cat. 1) hit@10" in text
 
 

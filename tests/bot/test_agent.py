@@ -3,6 +3,7 @@ output contract every model is held to. Real LLMs are stood in for by scripted `
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -242,3 +243,14 @@ def test_a_remote_model_gets_the_configured_timeout(settings: Settings) -> None:
     )
     agent = build_agent(named)
     assert agent.model_settings == {"timeout": 7.5}
+
+
+async def test_the_model_is_told_how_many_memories_there_are_beyond_those_shown(settings: Settings) -> None:
+    model = Scripted(OK)
+    agent = build_agent(settings)
+    run_deps = replace(deps(memory(1, "Prefers lowercase tags")), memory_total=40)
+    with agent.override(model=FunctionModel(model)):
+        await agent.run("what do you remember about me?", deps=run_deps)
+    (instructions,) = model.instructions
+    assert instructions is not None and "40 memories in all; 39 older interactions" in instructions
+    assert "/memories lists them all" in instructions

@@ -78,3 +78,9 @@ def test_avoiding_politics_drops_tags_only_from_political_texts(
         assert "voter-turnout" not in shaped.tags
     else:
         assert shaped.skipped == {}, shaped.skipped
+
+
+def test_a_model_number_inside_a_name_stays_and_a_version_at_its_end_goes() -> None:
+    assert "iphone-15-pro" in candidates("iPhone 15 Pro review: the USB-C port finally arrives")
+    found = candidates("We moved to PostgreSQL 17 last week and the planner got faster.")
+    assert "postgresql" in found and "postgresql-17" not in found

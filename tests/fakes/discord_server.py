@@ -49,6 +49,8 @@ class FakeDiscord(RequestLog):
         self.allow_message_content = allow_message_content
         self.echo_own_messages = echo_own_messages
         self.refuse_command_sync = False
+        self.failing_posts: list[int] = []
+        """HTTP statuses the next posts of the bot's messages get instead of success, in order."""
         """Answer command sync with 403 Missing Access, as for a bot invited without applications.commands."""
         self._ids = itertools.count(1)
         self.users: dict[str, JSON] = {}
@@ -58,6 +60,8 @@ class FakeDiscord(RequestLog):
         self.channels: dict[int, JSON] = {}
         self.messages: dict[int, JSON] = {}
         self.identifies: list[JSON] = []
+        self.resumes: list[JSON] = []
+        """RESUME payloads: a client reconnecting after `drop_connections`."""
         self.commands: dict[str, list[JSON]] = {}
         """Synced command payloads by scope: "global" or the guild id."""
         self.interactions: dict[str, Interaction] = {}
@@ -222,10 +226,28 @@ class FakeDiscord(RequestLog):
                     session = await self._identify(ws, message["d"], sequence)
                     if session is None:
                         break
+                elif message["op"] == 6:  # RESUME after a dropped connection: the same shard, caught up
+                    session = await self._resume(ws, message["d"], sequence)
         finally:
             if session in self._sessions:
                 self._sessions.remove(session)
         return ws
+
+    async def drop_connections(self, code: int = 4000) -> None:
+        """The gateway drops every bot connection (4000: an unknown error, which clients resume from)."""
+        for ws, _ in list(self._sessions):
+            await ws.close(code=code, message=b"Unknown error.")
+
+    async def _resume(
+        self, ws: web.WebSocketResponse, data: JSON, sequence: itertools.count[int]
+    ) -> tuple[web.WebSocketResponse, tuple[int, int]]:
+        self.resumes.append(data)
+        session = (ws, (0, 1))
+        self._sessions.append(session)
+        self._sequences[id(ws)] = sequence
+        await ws.send_str(json.dumps({"op": 0, "t": "RESUMED", "s": next(sequence), "d": {}}))
+        await self._notify()
+        return session
 
     async def _identify(
         self, ws: web.WebSocketResponse, data: JSON, sequence: itertools.count[int]
@@ -303,6 +325,9 @@ class FakeDiscord(RequestLog):
                 return _json(self._sync(guild_id, rec.json))
             case ("POST", ["channels", channel_id, "typing"]):
                 return web.Response(status=204)
+            case ("POST", ["channels", channel_id, "messages"]) if self.failing_posts:
+                status = self.failing_posts.pop(0)
+                return _json({"message": f"{status}: failing on purpose", "code": 0}, status=status)
             case ("POST", ["channels", channel_id, "messages"]):
                 return await self._bot_posts(int(channel_id), rec.payload())
             case ("POST", ["interactions", _, token, "callback"]):

@@ -75,6 +75,7 @@ class FakeSlack:
         """Every message in the fake workspace: posted by the app, or people's (see `remember`)."""
         self._changed = asyncio.Condition()
         self._rate_limits: dict[str, _RateLimit] = {}
+        self._failures: dict[str, list[int]] = {}
         self._ts = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -119,6 +120,10 @@ class FakeSlack:
     def rate_limit(self, method: str, *, times: int = 1, retry_after: int = 1) -> None:
         """Answer the next `times` calls of `method` with HTTP 429 and `Retry-After: retry_after`."""
         self._rate_limits[method] = _RateLimit(times, retry_after)
+
+    def fail(self, method: str, *, status: int = 503, times: int = 1) -> None:
+        """Answer the next `times` calls of `method` with a server error (HTTP `status`, no JSON)."""
+        self._failures[method] = [status] * times
 
     def remember(self, message: dict[str, Any]) -> None:
         """A message people wrote (delivered to the app as an event) now exists in Slack's history."""
@@ -167,6 +172,10 @@ class FakeSlack:
         params = _params(request, body)
         call = Call(method, params, dict(request.headers), request.path, body)
         await self._record(call)
+
+        failures = self._failures.get(method)
+        if failures:
+            return web.Response(status=failures.pop(), text="upstream unavailable")
 
         limit = self._rate_limits.get(method)
         if limit is not None and limit.remaining > 0:

@@ -347,7 +347,9 @@ def test_keyword_search_is_unsupported_when_not_hybrid(tmp_path: Path) -> None:
     try:
         seed_foods(plain)
         assert plain.keyword_search("peanut", top_k=5) is None
-        hits = plain.hybrid_search("peanut", axis(1), top_k=1, filters={"user_id": "alice"})
+        hits = plain.hybrid_search(
+            "peanut", axis(1), top_k=1, filters={"user_id": "alice"}, with_similarity=True
+        )
         assert hits[0].payload["data"] == "My favourite food is pizza"
         assert hits[0].similarity == pytest.approx(1.0)
     finally:
@@ -361,7 +363,9 @@ def test_hybrid_search_fuses_dense_and_keyword_ranks(store: EdgeVectorStore) -> 
     towards_cat[2], towards_cat[1] = 1.0, 0.9
 
     dense_only = store.search("", towards_cat, top_k=3, filters={"user_id": "alice"})
-    food = store.hybrid_search("favourite food", towards_cat, top_k=3, filters={"user_id": "alice"})
+    food = store.hybrid_search(
+        "favourite food", towards_cat, top_k=3, filters={"user_id": "alice"}, with_similarity=True
+    )
     peanut = store.hybrid_search("peanut", towards_cat, top_k=3, filters={"user_id": "alice"})
 
     assert [h.id for h in dense_only] == [ids["cat"], ids["pizza"], ids["peanuts"]]

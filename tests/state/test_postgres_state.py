@@ -226,11 +226,11 @@ async def test_every_worker_hears_of_an_erasure(db: str) -> None:
 
 async def test_an_unreachable_database_stops_start_up_with_a_message(tmp_path: Path) -> None:
     from bot.app import build_service
-    from bot.errors import SettingsError
+    from bot.errors import ServiceUnreachable
     from tests.conftest import make_settings
 
     settings = make_settings(tmp_path / "data", database_url="postgresql://bot:hunter2@127.0.0.1:1/bot")
-    with pytest.raises(SettingsError) as info:
+    with pytest.raises(ServiceUnreachable) as info:
         async with build_service(settings):
             pass
     assert "DATABASE_URL" in str(info.value) and "hunter2" not in str(info.value)

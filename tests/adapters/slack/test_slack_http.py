@@ -86,3 +86,13 @@ async def test_a_token_slack_rejects_stops_start_up_with_what_to_fix(
     with pytest.raises(SettingsError):
         await adapter.started()
     await adapter.stop()  # a no-op once start() has failed
+
+
+async def test_a_server_error_on_a_post_is_retried_and_the_memory_kept(slack: SlackHarness) -> None:
+    slack.fake.fail("chat.postMessage", status=503, times=1)
+    await slack.deliver(p.app_mention("U1", "I like tapir-during-outage content"))
+    first, second = await slack.fake.wait_for_calls("chat.postMessage", 2)  # the 503, then the retry
+    assert first.params == second.params
+    await slack.settle()
+    memories = await slack.service.store.all(f"slack:{p.TEAM_ID}:U1")
+    assert any("tapir-during-outage" in m.text.lower() for m in memories)
