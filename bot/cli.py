@@ -147,10 +147,11 @@ def memories(
 
     async def go(settings: Settings) -> dict[str, Any]:
         from bot.app import build_service
+        from bot.controls.audit import operator
 
         async with build_service(settings) as service:
             await service.drain()  # replay updates a previous process left pending
-            return await service.store.export(uid)
+            return await service.operator_export(uid, actor=operator())  # audited: who read whose, not what
 
     document = _run(go)
     if as_json:
@@ -196,16 +197,13 @@ def forget(
 
     async def go(settings: Settings) -> int:
         from bot.app import build_service
+        from bot.controls.audit import operator
 
         async with build_service(settings) as service:
-            if everything:
-                return await service.forget_everything(uid)
-            from memory.ids import resolve_short_id
-
-            async with service.store.user_lock(uid):
-                ids = [record.id for record in await service.store.all(uid)]
-                full = resolve_short_id(memory_id or "", ids)
-                return int(bool(full) and await service.store.delete(uid, full or ""))
+            # Audited: who erased whose memories and how many, never what they said.
+            return await service.operator_forget(
+                uid, actor=operator(), memory_id=None if everything else memory_id
+            )
 
     count = _run(go)
     if everything:
@@ -217,6 +215,40 @@ def forget(
             f"No memory {memory_id} belongs to {uid} (or the short id matches more than one). "
             f"`memorybot memories --user-id {uid}` lists their ids."
         )
+
+
+@app.command()
+def audit(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
+    last: Annotated[int, typer.Option("--last", min=1, help="Only the newest N lines.")] = 100,
+) -> None:
+    """Who read or erased whose memories, and who switched memory off where (never what a memory says)."""
+    from bot.controls.audit import read_audit
+
+    lines = read_audit(_settings().data_dir)[-last:]
+    if as_json:
+        for line in lines:
+            print(json.dumps(line, ensure_ascii=False))
+        return
+    if not lines:
+        out.print("The audit log is empty.")
+        return
+    from rich.table import Table
+
+    table = Table(title=f"Audit log (last {len(lines)})")
+    for column in ("when", "who", "what", "whose / where", "how many", "via"):
+        table.add_column(column, overflow="fold")
+    for line in lines:
+        count = line.get("count")
+        table.add_row(
+            str(line.get("at", "")),
+            str(line.get("actor", "")),
+            str(line.get("action", "")),
+            str(line.get("target", "")),
+            "" if count is None else str(count),
+            str(line.get("via", "")),
+        )
+    out.print(table)
 
 
 @app.command()

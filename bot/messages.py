@@ -48,4 +48,11 @@ HELP = """I suggest tags for text and links you share, shaped by what I remember
 • /memories [query] shows what I remember about you (only you can see it).
 • /forget <id> forgets one memory; /forget all forgets everything (after you confirm).
 • /memories export gives you everything I remember about you as JSON.
+• /memories pause stops me reading or saving anything about you; /memories resume turns memory back on.
+• /remember <text> saves exactly that, e.g. /remember I prefer lowercase tags.
+• /memories edit <id> <new text> changes one memory.
+• /memories retention 30d erases memories of our past conversations after 30 days (off: keep them).
+• /link gives you a one-time code; /link <code> on your other account (Slack, Discord, console) makes them
+  one person with one memory. /unlink splits them again.
+• Server and workspace admins: /memorybot memory off [#channel | server], on, status.
 • /help shows this message."""

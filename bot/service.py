@@ -17,6 +17,7 @@ import time
 import uuid
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from pydantic_ai.messages import ModelMessage, ModelRequest, ModelResponse, TextPart, UserPromptPart
@@ -26,6 +27,8 @@ from bot.agent import TagDeps, TagResult
 from bot.compaction import Compactor
 from bot.confirm import ConfirmTokens
 from bot.context_budget import within_budget
+from bot.controls import AuditLog, MemoryControls, MemoryScope, SqliteControlStore
+from bot.controls.commands import MemoryControlCommands
 from bot.identity import session_id_for, user_id_for
 from bot.ratelimit import RateLimiter
 from bot.settings import Settings
@@ -79,7 +82,7 @@ class LinkSource(Protocol):
     async def read_all(self, text: str) -> tuple[list[Any], list[Any]]: ...
 
 
-class ChatService:
+class ChatService(MemoryControlCommands):
     def __init__(
         self,
         settings: Settings,
@@ -92,6 +95,7 @@ class ChatService:
         similarity: Callable[[str, Sequence[str]], list[float]] | None = None,
         ledger: CorrectionLedger | None = None,
         guidance_reader: Callable[[str], Awaitable[list[Preference]]] | None = None,
+        controls: MemoryControls | None = None,
         recent_keys: RecentKeysFactory = local_recent_keys,
     ) -> None:
         self.settings = settings
@@ -117,6 +121,11 @@ class ChatService:
         # The recent turns of each person in each thread, in this process only: follow-ups refer to them.
         self._threads: OrderedDict[str, deque[Turn]] = OrderedDict()
         self._erasing: set[asyncio.Task[object]] = set()
+        self.controls = controls or MemoryControls(
+            SqliteControlStore(settings.data_dir / "controls.db"),
+            AuditLog(settings.data_dir),
+            retention_days=settings.memory_retention_days,
+        )
 
     @property
     def agent(self) -> TaggingAgent:
@@ -134,6 +143,7 @@ class ChatService:
         """Start the update worker; it first replays whatever a previous process left pending."""
         self.worker.start()
         self.compactor.start()
+        self.start_retention()
 
     async def drain(self, timeout: float = 60.0) -> None:  # noqa: ASYNC109
         """Wait until every due memory update has been applied (or parked). For CLI one-shots and tests."""
@@ -141,10 +151,13 @@ class ChatService:
 
     async def aclose(self) -> None:
         await self.worker.aclose()
+        await self.stop_retention()
         await self.compactor.aclose()
         await self.store.close()
         self.queue.close()
         self.ledger.close()
+        self.controls.store.close()
+        self.controls.audit.close()
 
     # ---- chat ----------------------------------------------------------------------------------
 
@@ -161,29 +174,31 @@ class ChatService:
         if wait:
             return Reply(messages.rate_limited(math.ceil(wait)))
         notices = [messages.truncated(self.settings.max_message_chars)] if cleaned.truncated else []
+        scope = await self.controls.scope_for(identity)  # paused, switched off here, linked identities
 
         # Before taking a slot: waiting on one's own update must not block others.
         if not await self.worker.settle(user_id, _SETTLE_TIMEOUT_S):
             log.info("answering before the previous memory update landed")
         if self._waiting >= self.settings.max_pending:
             # Shed load early rather than queue without bound; what the message says is still remembered.
-            await self._enqueue(
-                message, user_id, run_id, cleaned.text, None, _fallback_operations(cleaned.text)
-            )
-            return Reply(messages.BUSY)
+            if scope.write:
+                await self._enqueue(
+                    message, user_id, run_id, cleaned.text, None, _fallback_operations(cleaned.text)
+                )
+            return Reply(messages.BUSY, notices=[*notices, *scope.notices])
         self._waiting += 1
         try:
             await self._slots.acquire()
         finally:
             self._waiting -= 1
         try:
-            memories, total, memory_ok = await self._recall(user_id, run_id, cleaned.text)
+            memories, total, memory_ok = await self._recall_in_scope(scope, run_id, cleaned.text)
             if not memory_ok:
                 notices.append(messages.MEMORY_UNAVAILABLE)
             links, link_errors = await self._links.read_all(cleaned.text) if self._links else ([], [])
             notices.extend(err.message for err in link_errors)
             guidance = await self._guidance() if memory_ok else []
-            thread = list(self._threads.get(_thread_key(user_id, run_id), ()))
+            thread = list(self._threads.get(_thread_key(user_id, run_id), ())) if scope.read else []
             deps = TagDeps(
                 identity=identity,
                 user_id=user_id,
@@ -192,34 +207,45 @@ class ChatService:
                 links=[_link_context(info) for info in links],
                 notices=list(notices),
                 similarity=self._similarity,
-                profile=profile_from(guidance, [m for m in memories if m.user_id == user_id]),
+                profile=profile_from(guidance, [m for m in memories if m.user_id in scope.readable]),
                 thread=thread,
                 memory_total=total,
             )
             result = await self._run_agent(cleaned.text, deps, _history(thread))
         finally:
             self._slots.release()
+        notices.extend(scope.notices)  # after the run: the model reads its own notices as "link not read"
 
         operations: list[Operation] = (
             list(result.operations) if result is not None else _fallback_operations(cleaned.text)
         )
         forget_reply = ""
-        if any(isinstance(op, Forget) for op in operations):
+        if scope.write and any(isinstance(op, Forget) for op in operations):
             operations, forget_reply = await resolve_forgets(self.store, user_id, operations)
         title = links[0].title if links else None
         url = links[0].url if links else None
         # "make them shorter" re-tags the thread's earlier content: the interaction is recorded under that.
         subject = thread[-1].text if result is not None and result.revises_previous and thread else None
-        await self._enqueue(
-            message, user_id, run_id, cleaned.text, result, operations, subject=subject, title=title, url=url
-        )
+        if scope.write:
+            await self._enqueue(
+                message,
+                user_id,
+                run_id,
+                cleaned.text,
+                result,
+                operations,
+                subject=subject,
+                title=title,
+                url=url,
+            )
         if self.queue.holding:
             notices.append(messages.MEMORY_WAITING)
         if result is None:
             return Reply(messages.MODEL_FAILED, notices=notices)
-        self._remember_turn(
-            _thread_key(user_id, run_id), Turn(cleaned.text, result.reply, tuple(result.tags))
-        )
+        if scope.write:  # paused or switched off: not even this process's short-term thread memory
+            self._remember_turn(
+                _thread_key(user_id, run_id), Turn(cleaned.text, result.reply, tuple(result.tags))
+            )
         by_id = {m.id: m.text for m in memories}
         used = [by_id[i] for i in result.memories_used if i in by_id]
         text = "\n".join(part for part in (result.reply, forget_reply) if part)
@@ -271,6 +297,27 @@ class ChatService:
         about_ids = {r.id for r in about}
         budget = self.settings.memory_context_tokens
         return within_budget(ordered, budget, keep=lambda r: r.id in about_ids), len(everything), True
+
+    async def _recall_in_scope(
+        self, scope: MemoryScope, run_id: str, text: str
+    ) -> tuple[list[MemoryRecord], int, bool]:
+        """`_recall` for the speaker and each identity linked with them; nothing at all when not allowed."""
+        if not scope.read:
+            return [], 0, True
+        recalled = await asyncio.gather(*(self._recall(uid, run_id, text) for uid in scope.readable))
+        if len(recalled) == 1:
+            return recalled[0]
+        merged = [r for records, _, _ in recalled for r in records]
+        # What they said about themselves, oldest first across identities: the newest is read last and wins.
+        epoch = datetime.min.replace(tzinfo=UTC)
+        about = sorted(
+            (r for r in merged if r.category != "interaction"), key=lambda r: r.created_at or epoch
+        )
+        others = [r for r in merged if r.category == "interaction"]
+        kept = within_budget(
+            [*about, *others], self.settings.memory_context_tokens, keep=lambda r: r.category != "interaction"
+        )
+        return kept, sum(t for _, t, _ in recalled), all(ok for _, _, ok in recalled)
 
     async def _run_agent(self, text: str, deps: TagDeps, history: list[ModelMessage]) -> TagResult | None:
         try:
@@ -338,6 +385,11 @@ class ChatService:
         self, identity: ChatIdentity, *, offset: int = 0, limit: int = 5, query: str | None = None
     ) -> MemoryPage:
         user_id = user_id_for(identity)
+        linked = await self.list_linked(
+            identity, offset=offset, limit=limit, query=query.strip() if query and query.strip() else None
+        )
+        if linked is not None:
+            return linked
         if query and query.strip():
             hits = await self.store.search(user_id, query.strip(), top_k=50)
             return MemoryPage(
@@ -352,6 +404,11 @@ class ChatService:
         short id is ambiguous.
         """
         user_id = user_id_for(identity)
+        if len(await self.readable_ids(identity)) > 1:  # linked: the memory may belong to another identity
+            record = await self.owned_memory(identity, memory_id)
+            if record is None:
+                return False
+            user_id, memory_id = record.user_id, record.id
         async with self.store.user_lock(user_id):
             memory_id = await self._full_id(user_id, memory_id.strip().strip("`"))
             deleted = bool(memory_id) and await self.store.delete(user_id, memory_id)
@@ -375,8 +432,9 @@ class ChatService:
             return None
         return await self.forget_everything(user_id)
 
-    async def forget_everything(self, user_id: str) -> int:
-        """Erase a user completely: queued updates, memories, Mem0 history; then compact the files."""
+    async def forget_everything(self, user_id: str, *, compact: bool = True) -> int:
+        """Erase a user completely: queued updates, memories, Mem0 history; then compact the files (unless
+        the caller erases several users and compacts once after the last)."""
         async with self.store.user_lock(user_id):
             await asyncio.to_thread(self.queue.purge_user, user_id)
             await asyncio.to_thread(self.ledger.purge_user, user_id)
@@ -384,7 +442,8 @@ class ChatService:
                 (k, v) for k, v in self._threads.items() if not k.startswith(_thread_key(user_id, ""))
             )
             count = await self.store.delete_all(user_id)
-            await self.compactor.now()
+            if compact:
+                await self.compactor.now()
         return count
 
     def forget_cached(self, user_id: str) -> None:
@@ -400,6 +459,9 @@ class ChatService:
         task.add_done_callback(self._erasing.discard)
 
     async def export(self, identity: ChatIdentity) -> str:
+        linked = await self.export_linked(identity)
+        if linked is not None:
+            return linked
         document = await self.store.export(user_id_for(identity))
         return json.dumps(document, ensure_ascii=False, indent=2)
 

@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     memory_compact_delay_s: float = Field(default=300.0, ge=0)
     """How long after a forget the deleted text is compacted out of the files (in a child process, in the
     background). Forget-all compacts at once."""
+    memory_retention_days: int | None = Field(default=None, ge=1, le=3650)
+    """Memories of past conversations (interactions) are erased after this many days; unset keeps them.
+    A person can set a shorter limit of their own (`/memories retention 30d`)."""
 
     # --- limits --------------------------------------------------------------------------------
     max_message_chars: int = Field(default=4000, ge=100)

@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 
 _COMMAND = re.compile(r"^/([A-Za-z][A-Za-z0-9_-]{0,31})(?:\s|$)")
-KNOWN = frozenset({"memories", "forget", "export", "help", "quit", "exit"})
+KNOWN = frozenset(
+    {"memories", "forget", "export", "help", "quit", "exit", "remember", "link", "unlink", "memorybot"}
+)
 
 
 def command_name(text: str) -> str | None:

@@ -28,6 +28,9 @@ class ChatIdentity:
     """Thread id (Slack root `thread_ts`, Discord thread channel id)."""
     display_name: str | None = None
     """For friendly replies only; never part of any id."""
+    server: str | None = None
+    """The Discord server (guild) or Slack workspace the conversation is in, where an admin may switch memory
+    off; None in DMs and the console. Never part of a memory id."""
 
 
 @dataclass(frozen=True, slots=True)

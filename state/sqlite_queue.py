@@ -239,6 +239,11 @@ class SqliteUpdateQueue:
                 )
             return cur.rowcount
 
+    def checkpoint(self) -> None:
+        """Fold the write-ahead log into the database and truncate it: applied jobs' text leaves the disk."""
+        with self._lock:
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     def purge_user(self, user_id: str) -> int:
         """Remove every job of a user (pending ones too: they hold the text they asked us to forget)."""
         with self._lock:

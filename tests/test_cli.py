@@ -75,6 +75,20 @@ def test_preferences_persist_across_processes_and_forget_all(tmp_path: Path) -> 
     assert after["count"] == 0
     assert json.loads(memorybot(data, "memories", "--user-id", "console:bob", "--json").stdout)["count"] >= 1
 
+    # Every operator read and erasure left one audit line: who, what, whose, how many; never the text.
+    audit = memorybot(data, "audit", "--json")
+    assert audit.returncode == 0, audit.stderr
+    lines = [json.loads(line) for line in audit.stdout.splitlines()]
+    assert [(line["action"], line["target"]) for line in lines] == [
+        ("read-memories", "console:alice"),
+        ("forget-all", "console:alice"),
+        ("read-memories", "console:alice"),
+        ("read-memories", "console:bob"),
+    ]
+    assert lines[1]["count"] >= 2 and lines[1]["actor"].startswith("operator")
+    assert not re.search(r"lowercase|politic", audit.stdout, re.I)
+    assert "forget-all" in memorybot(data, "audit").stdout  # the table
+
 
 def test_nothing_is_written_to_home_or_tmp(tmp_path: Path) -> None:
     home, tmp = tmp_path / "home", tmp_path / "tmp"

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bot import messages
+from bot.controls.messages import SWITCH_CONSOLE
 from bot.errors import explain
 from bot.service import ChatService
 from bot.text import is_blank
@@ -28,8 +29,12 @@ from memory.types import MemoryPage
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 10
+CONTROL_SUBCOMMANDS = frozenset({"pause", "resume", "edit", "retention"})
 GOODBYE = "Goodbye."
-USAGE_MEMORIES = "Usage: /memories [query], /memories page N [query], /memories export"
+USAGE_MEMORIES = (
+    "Usage: /memories [query], /memories page N [query], /memories export, /memories pause|resume, "
+    "/memories edit <id> <text>, /memories retention <30d|off>"
+)
 
 
 class ConsoleAdapter:
@@ -109,10 +114,20 @@ class ConsoleAdapter:
             self._out.print(self._service.help_text(), markup=False)
         elif (command == "/memories" and arg == "export") or command == "/export":
             self._out.print(await self._service.export(self.identity), markup=False)
+        elif command == "/memories" and arg.split(" ", 1)[0].lower() in CONTROL_SUBCOMMANDS:
+            self._out.print(await self._control(arg), markup=False)
         elif command == "/memories":
             await self._show_memories(arg)
         elif command == "/forget":
             await self._forget(arg)
+        elif command == "/remember":
+            self._out.print(await self._service.remember(self.identity, arg), markup=False)
+        elif command == "/link":
+            self._out.print(await self._service.link(self.identity, arg or None), markup=False)
+        elif command == "/unlink":
+            self._out.print(await self._service.unlink(self.identity), markup=False)
+        elif command == "/memorybot":
+            self._out.print(SWITCH_CONSOLE, markup=False)
         else:
             self._count += 1
             message = IncomingMessage(self.identity, line, message_id=f"{self.identity.thread}-{self._count}")
@@ -125,11 +140,26 @@ class ConsoleAdapter:
         for notice in reply.notices:
             self._out.print(f"note: {notice}", markup=False)
 
+    async def _control(self, arg: str) -> str:
+        """`/memories pause|resume|edit <id> <text>|retention <30d|off>`."""
+        sub, _, rest = arg.partition(" ")
+        sub, rest = sub.lower(), rest.strip()
+        if sub == "pause":
+            return await self._service.pause_memory(self.identity)
+        if sub == "resume":
+            return await self._service.resume_memory(self.identity)
+        if sub == "edit":
+            memory_id, _, text = rest.partition(" ")
+            return await self._service.edit(self.identity, memory_id, text)
+        return await self._service.set_retention(self.identity, rest)
+
     async def _show_memories(self, arg: str) -> None:
         number, query = parse_memories_argument(arg)
         if number is None:
             self._out.print(USAGE_MEMORIES)
             return
+        for line in await self._service.memory_settings(self.identity):
+            self._out.print(line, markup=False)
         offset = (number - 1) * PAGE_SIZE
         page = await self._service.list_memories(self.identity, offset=offset, limit=PAGE_SIZE, query=query)
         if not page.items:
@@ -150,6 +180,14 @@ class ConsoleAdapter:
             if (answer or "").strip().lower() not in ("y", "yes"):
                 self._out.print("Nothing was forgotten.")
                 return
+            linked = await self._service.linked_identities(self.identity)
+            if linked:
+                question = f"Also erase the accounts linked with this one ({', '.join(linked)})? [y/N] "
+                if ((await self._readline(question)) or "").strip().lower() in ("y", "yes"):
+                    token = self._service.forget_all_linked_token(self.identity)
+                    count = await self._service.confirm_forget_all_linked(self.identity, token)
+                    self._out.print(messages.forget_all_done(count or 0))
+                    return
             token = self._service.forget_all_token(self.identity)
             count = await self._service.confirm_forget_all(self.identity, token)
             self._out.print(messages.forget_all_done(count or 0))
@@ -174,7 +212,7 @@ def parse_memories_argument(arg: str) -> tuple[int | None, str | None]:
 
 
 def page_footer(page: MemoryPage, query: str | None) -> str:
-    """"10 of 14 — /memories page 2 shows more": where the listing is and how to go on."""
+    """ "10 of 14 — /memories page 2 shows more": where the listing is and how to go on."""
     first, last = page.offset + 1, page.offset + len(page.items)
     shown = f"{first}–{last} of {page.total}"
     if not page.has_next:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 
+from adapters.discord.controls import control_commands
 from adapters.discord.convert import identity_for_interaction
 from adapters.discord.custom_ids import PAGE_SIZE, query_for_buttons
 from adapters.discord.render import discord_help, memories_embed, truncate
@@ -34,7 +35,8 @@ AUTOCOMPLETE_BUDGET_S = 2.5
 class MemoriesCommands(app_commands.Group):
     def __init__(self, service: ChatServiceLike) -> None:
         super().__init__(
-            name="memories", description="See or export what I remember about you (only you see it)"
+            name="memories",
+            description="See, export, pause or edit what I remember about you (only you see it)",
         )
         self.service = service
 
@@ -49,9 +51,11 @@ class MemoriesCommands(app_commands.Group):
             text = "I have no memories about that." if query else messages.NO_MEMORIES
             await interaction.followup.send(text, ephemeral=True)
             return
-        note = QUERY_NOT_KEPT if query_for_buttons(owner.user, query) != query else None
+        notes = await self.service.memory_settings(owner)
+        if query_for_buttons(owner.user, query) != query:
+            notes.append(QUERY_NOT_KEPT)
         await interaction.followup.send(
-            note or discord.utils.MISSING,
+            "\n".join(notes) or discord.utils.MISSING,
             embed=memories_embed(page, query=query),
             view=memory_page_view(owner.user, page, query),
             ephemeral=True,
@@ -74,6 +78,53 @@ class MemoriesCommands(app_commands.Group):
             ephemeral=True,
         )
 
+    @app_commands.command(name="pause", description="Stop reading and saving anything about you")
+    async def pause(self, interaction: Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        text = await self.service.pause_memory(identity_for_interaction(interaction))
+        await interaction.followup.send(text, ephemeral=True)
+
+    @app_commands.command(name="resume", description="Use and save what you tell me again")
+    async def resume(self, interaction: Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        text = await self.service.resume_memory(identity_for_interaction(interaction))
+        await interaction.followup.send(text, ephemeral=True)
+
+    @app_commands.command(name="edit", description="Change one of your memories")
+    @app_commands.rename(memory_id="id")
+    @app_commands.describe(memory_id="The memory's id, as shown by /memories list", text="Its new text")
+    async def edit(self, interaction: Interaction, memory_id: str, text: str) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        answer = await self.service.edit(identity_for_interaction(interaction), memory_id, text)
+        await interaction.followup.send(answer, ephemeral=True)
+
+    @edit.autocomplete("memory_id")
+    async def _edit_choices(self, interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return await memory_choices(self.service, interaction, current)
+
+    @app_commands.command(
+        name="retention", description="Erase memories of our past conversations after N days"
+    )
+    @app_commands.describe(days="e.g. 30d, or off to keep them")
+    async def retention(self, interaction: Interaction, days: str) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        answer = await self.service.set_retention(identity_for_interaction(interaction), days)
+        await interaction.followup.send(answer, ephemeral=True)
+
+
+async def memory_choices(
+    service: ChatServiceLike, interaction: Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    """The caller's memories matching what they typed so far, for an `id` option."""
+    owner = identity_for_interaction(interaction)
+    query = current.strip() or None
+    try:
+        async with asyncio.timeout(AUTOCOMPLETE_BUDGET_S):
+            page = await service.list_memories(owner, offset=0, limit=25, query=query)
+    except TimeoutError:
+        return []
+    return [app_commands.Choice(name=truncate(r.text, 100), value=r.id) for r in page.items]
+
 
 class ForgetCommands(app_commands.Group):
     def __init__(self, service: ChatServiceLike) -> None:
@@ -91,21 +142,20 @@ class ForgetCommands(app_commands.Group):
 
     @forget_memory.autocomplete("memory_id")
     async def _memory_choices(self, interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:
-        owner = identity_for_interaction(interaction)
-        query = current.strip() or None
-        try:
-            async with asyncio.timeout(AUTOCOMPLETE_BUDGET_S):
-                page = await self.service.list_memories(owner, offset=0, limit=25, query=query)
-        except TimeoutError:
-            return []
-        return [app_commands.Choice(name=truncate(r.text, 100), value=r.id) for r in page.items]
+        return await memory_choices(self.service, interaction, current)
 
     @app_commands.command(name="all", description="Forget everything about you (asks for confirmation)")
     async def forget_all(self, interaction: Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         owner = identity_for_interaction(interaction)
-        view = forget_all_view(owner.user, self.service.forget_all_token(owner))
-        await interaction.followup.send(messages.FORGET_ALL_CONFIRM, view=view, ephemeral=True)
+        linked = await self.service.linked_identities(owner)
+        linked_token = self.service.forget_all_linked_token(owner) if linked else None
+        view = forget_all_view(owner.user, self.service.forget_all_token(owner), linked_token)
+        text = messages.FORGET_ALL_CONFIRM
+        if linked:
+            others = ", ".join(linked)
+            text += f" Your account is linked with {others}: forget here only, or on every linked account?"
+        await interaction.followup.send(text, view=view, ephemeral=True)
 
 
 def _help_command(service: ChatServiceLike) -> app_commands.Command[Any, ..., None]:
@@ -128,6 +178,8 @@ def build_tree(client: discord.Client, service: ChatServiceLike) -> app_commands
     tree.add_command(MemoriesCommands(service))
     tree.add_command(ForgetCommands(service))
     tree.add_command(_help_command(service))
+    for command in control_commands(service):
+        tree.add_command(command)
     tree.error(_on_command_error)
     return tree
 

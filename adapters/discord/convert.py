@@ -19,7 +19,10 @@ _CHANNEL_MENTION = re.compile(r"<#(\d+)>")
 
 
 def identity_for(
-    user: discord.abc.User, channel: discord.abc.Snowflake | None, channel_id: int | None
+    user: discord.abc.User,
+    channel: discord.abc.Snowflake | None,
+    channel_id: int | None,
+    guild_id: int | None = None,
 ) -> ChatIdentity:
     """Who speaks where. `channel_id` is the fallback when Discord sent no usable channel object."""
     thread: str | None = None
@@ -30,12 +33,17 @@ def identity_for(
     elif channel is not None:
         where = str(channel.id)
     return ChatIdentity(
-        platform="discord", user=str(user.id), channel=where, thread=thread, display_name=user.display_name
+        platform="discord",
+        user=str(user.id),
+        channel=where,
+        thread=thread,
+        display_name=user.display_name,
+        server=str(guild_id) if guild_id else None,
     )
 
 
 def identity_for_interaction(interaction: discord.Interaction[discord.Client]) -> ChatIdentity:
-    return identity_for(interaction.user, interaction.channel, interaction.channel_id)
+    return identity_for(interaction.user, interaction.channel, interaction.channel_id, interaction.guild_id)
 
 
 def mentions_me(message: discord.Message, me: discord.abc.User) -> bool:
@@ -84,7 +92,9 @@ def message_text(message: discord.Message, me: discord.abc.User) -> str:
 
 def to_incoming(message: discord.Message, me: discord.abc.User) -> IncomingMessage:
     return IncomingMessage(
-        identity=identity_for(message.author, message.channel, message.channel.id),
+        identity=identity_for(
+            message.author, message.channel, message.channel.id, message.guild.id if message.guild else None
+        ),
         text=message_text(message, me),
         message_id=str(message.id),
         link=message.jump_url,

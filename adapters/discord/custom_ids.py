@@ -19,7 +19,9 @@ LARGEST_OFFSET = 999_999
 # Templates for `discord.ui.DynamicItem`; discord.py matches them against the whole custom_id.
 DELETE = re.compile(r"mb:del:(?P<owner>\d{1,20}):(?P<number>\d{1,9}):(?P<memory_id>.+)", re.DOTALL)
 PAGE = re.compile(r"mb:page:(?P<owner>\d{1,20}):(?P<offset>\d{1,9}):(?P<query>.*)", re.DOTALL)
+EDIT = re.compile(r"mb:edit:(?P<owner>\d{1,20}):(?P<number>\d{1,9}):(?P<memory_id>.+)", re.DOTALL)
 FORGET_ALL = re.compile(r"mb:forget-all:(?P<owner>\d{1,20}):(?P<token>.+)", re.DOTALL)
+FORGET_ALL_LINKED = re.compile(r"mb:forget-linked:(?P<owner>\d{1,20}):(?P<token>.+)", re.DOTALL)
 FORGET_ALL_CANCEL = re.compile(r"mb:forget-all-cancel:(?P<owner>\d{1,20})")
 BEFORE_RESTARTS = re.compile(r"[0-9a-f]{32}")
 """What discord.py names a button that has no custom_id of its own: ours before their state moved in here."""
@@ -28,6 +30,15 @@ BEFORE_RESTARTS = re.compile(r"[0-9a-f]{32}")
 def delete_id(owner: str, number: int, memory_id: str) -> str:
     """The "Delete `number`" button: its page is the one that holds memory `number` (counted from 1)."""
     return f"mb:del:{owner}:{number}:{memory_id}"
+
+
+def edit_id(owner: str, number: int, memory_id: str) -> str:
+    """The "Edit `number`" button: opens a modal with that memory's text."""
+    return f"mb:edit:{owner}:{number}:{memory_id}"
+
+
+def forget_all_linked_id(owner: str, token: str) -> str:
+    return f"mb:forget-linked:{owner}:{token}"
 
 
 def page_id(owner: str, offset: int, query: str | None) -> str:

@@ -163,8 +163,10 @@ def render_reply(reply: Reply) -> str:
 
 
 DISCORD_COMMANDS = (
-    "-# On Discord: `/memories list [query]`, `/memories export`, `/forget memory id:<id>`, `/forget all`, "
-    "`/help`. Mention me in a channel, or DM me."
+    "-# On Discord: `/memories list [query]`, `/memories export`, `/memories pause`, `/memories resume`, "
+    "`/memories edit id:<id> text:<text>`, `/memories retention days:<30d|off>`, `/remember text:<text>`, "
+    "`/link [code]`, `/unlink`, `/forget memory id:<id>`, `/forget all`, `/memorybot memory off|on|status` "
+    "(server admins), `/help`. Mention me in a channel, or DM me."
 )
 
 

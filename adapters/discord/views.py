@@ -48,6 +48,7 @@ QUERY_NOT_KEPT = (
     "memories."
 )
 
+MODAL_TEXT_LIMIT = 1000
 Interaction = discord.Interaction[discord.Client]
 AnyButton = ui.Button[Any]
 
@@ -147,6 +148,67 @@ class PageButton(_OwnedButton, template=custom_ids.PAGE):
         await _show_page(interaction, service, clicker, self.offset, self.query, None)
 
 
+class EditButton(_OwnedButton, template=custom_ids.EDIT):
+    """ "Edit n": a modal with the memory's text; saving it replaces the memory and refreshes the page."""
+
+    def __init__(self, owner: str, number: int, memory_id: str) -> None:
+        button: AnyButton = ui.Button(
+            label=f"Edit {number}",
+            style=discord.ButtonStyle.secondary,
+            row=2,
+            custom_id=custom_ids.edit_id(owner, number, memory_id),
+        )
+        super().__init__(owner, button)
+        self.number = number
+        self.memory_id = memory_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: Interaction, item: ui.Item[Any], match: re.Match[str], /
+    ) -> EditButton:
+        return cls(match["owner"], int(match["number"]), match["memory_id"])
+
+    async def clicked(self, interaction: Interaction, service: ChatServiceLike) -> None:
+        # A modal must be the first answer (no defer); reading one memory by id takes milliseconds.
+        record = await service.owned_memory(identity_for_interaction(interaction), self.memory_id)
+        if record is None:
+            await interaction.response.send_message(f"Memory {self.number} is gone.", ephemeral=True)
+            return
+        query = _listing_query(interaction.message)
+        await interaction.response.send_modal(EditModal(record.id, record.text, self.number, query))
+
+
+class EditModal(ui.Modal, title="Edit a memory"):
+    """Lives in this process until submitted (Discord allows 15 minutes); a restart drops it, the button
+    opens a new one."""
+
+    def __init__(self, memory_id: str, text: str, number: int, query: str | None) -> None:
+        super().__init__(timeout=15 * 60)
+        self.memory_id = memory_id
+        self.number = number
+        self.query = query
+        self.text: ui.TextInput[EditModal] = ui.TextInput(
+            label="What I should remember instead",
+            style=discord.TextStyle.long,
+            default=text[:MODAL_TEXT_LIMIT],
+            max_length=MODAL_TEXT_LIMIT,
+        )
+        self.add_item(self.text)
+
+    async def on_submit(self, interaction: Interaction, /) -> None:
+        try:
+            service = _service(interaction)
+            await interaction.response.defer()
+            clicker = identity_for_interaction(interaction)
+            note = await service.edit(clicker, self.memory_id, self.text.value)
+            await _show_page(
+                interaction, service, clicker, custom_ids.offset_of(self.number), self.query, note
+            )
+        except Exception:
+            log.exception("editing a memory failed")
+            await tell_failure(interaction)
+
+
 def memory_page_view(owner: str, page: MemoryPage, query: str | None) -> ui.View:
     """The buttons for one page of `owner`'s memories: one delete per memory shown, then Newer / Older.
 
@@ -161,6 +223,9 @@ def memory_page_view(owner: str, page: MemoryPage, query: str | None) -> ui.View
             view.add_item(DeleteButton(owner, number, record.id))
         else:  # not a Mem0 id; /forget memory still reaches it
             log.warning("memory id %r is too long for a delete button", record.id)
+    for number, record in enumerate(page.items, start=page.offset + 1):
+        if custom_ids.fits(custom_ids.edit_id(owner, number, record.id)):
+            view.add_item(EditButton(owner, number, record.id))
     query = custom_ids.query_for_buttons(owner, query)
     newer, older = max(page.offset - PAGE_SIZE, 0), page.offset + PAGE_SIZE
     view.add_item(PageButton(owner, newer, query, label="◀ Newer", disabled=not page.has_previous))
@@ -255,7 +320,34 @@ class CancelForgetAllButton(_OwnedButton, template=custom_ids.FORGET_ALL_CANCEL)
         await interaction.response.edit_message(content=CANCELLED, view=None)
 
 
-def forget_all_view(owner: str, token: str) -> ui.View:
+class ConfirmForgetLinkedButton(_OwnedButton, template=custom_ids.FORGET_ALL_LINKED):
+    """The second danger button of `/forget all` for a linked person: every linked account's memories."""
+
+    refusal = NOT_YOUR_FORGET_ALL
+
+    def __init__(self, owner: str, token: str) -> None:
+        button: AnyButton = ui.Button(
+            label="Forget on every linked account",
+            style=discord.ButtonStyle.danger,
+            custom_id=custom_ids.forget_all_linked_id(owner, token),
+        )
+        super().__init__(owner, button)
+        self.token = token
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: Interaction, item: ui.Item[Any], match: re.Match[str], /
+    ) -> ConfirmForgetLinkedButton:
+        return cls(match["owner"], match["token"])
+
+    async def clicked(self, interaction: Interaction, service: ChatServiceLike) -> None:
+        await interaction.response.defer()
+        count = await service.confirm_forget_all_linked(identity_for_interaction(interaction), self.token)
+        text = messages.FORGET_ALL_REFUSED if count is None else messages.forget_all_done(count)
+        await interaction.edit_original_response(content=text, view=None)
+
+
+def forget_all_view(owner: str, token: str, linked_token: str | None = None) -> ui.View:
     """ "Forget everything" / "Cancel" for `owner`, with the confirmation `token` from the core.
 
     Raises:
@@ -265,6 +357,8 @@ def forget_all_view(owner: str, token: str) -> ui.View:
         raise ValueError(f"a forget-all token of {len(token)} characters does not fit in a button")
     view = ui.View(timeout=None)
     view.add_item(ConfirmForgetAllButton(owner, token))
+    if linked_token is not None and custom_ids.fits(custom_ids.forget_all_linked_id(owner, linked_token)):
+        view.add_item(ConfirmForgetLinkedButton(owner, linked_token))
     view.add_item(CancelForgetAllButton(owner))
     return view
 
@@ -291,8 +385,10 @@ class OutdatedButton(ui.DynamicItem[AnyButton], template=custom_ids.BEFORE_RESTA
 
 PERSISTENT_BUTTONS: tuple[type[ui.DynamicItem[AnyButton]], ...] = (
     DeleteButton,
+    EditButton,
     PageButton,
     ConfirmForgetAllButton,
+    ConfirmForgetLinkedButton,
     CancelForgetAllButton,
     OutdatedButton,
 )

@@ -24,6 +24,7 @@ from adapters.slack.render import (
     ACTION_CANCEL,
     ACTION_FORGET,
     ACTION_FORGET_ALL,
+    ACTION_FORGET_ALL_LINKED,
     ACTION_PAGE,
     PAGE_SIZE,
     Message,
@@ -42,6 +43,7 @@ log = logging.getLogger(__name__)
 
 MEMORIES_COMMAND = "/memories"
 FORGET_COMMAND = "/forget"
+MEMORIES_SUBCOMMANDS = frozenset({"pause", "resume", "edit", "retention", "help"})
 """Also declared in slack-manifest.yml; a test keeps the two in step."""
 EXPORT_FILENAME = "memorybot-memories.json"
 FORGET_USAGE = "Use `/forget <id>` to forget one memory (ids are shown by `/memories`), or `/forget all`."
@@ -55,9 +57,12 @@ class MemoryCommands:
     """Slash commands and button clicks that list, export and delete the caller's memories."""
 
     def __init__(self, service: ChatService, client: AsyncWebClient, background: Background) -> None:
+        from adapters.slack.controls import ControlCommands
+
         self._service = service
         self._client = client
         self._background = background
+        self._controls = ControlCommands(service, client, background)
 
     def register(self, app: AsyncApp) -> None:
         app.command(MEMORIES_COMMAND)(self.on_memories)
@@ -65,6 +70,8 @@ class MemoryCommands:
         app.action(re.compile(rf"^{ACTION_FORGET}:\d+$"))(self.on_delete_click)
         app.action(re.compile(rf"^{ACTION_PAGE}:(prev|next)$"))(self.on_page_click)
         app.action(ACTION_FORGET_ALL)(self.on_forget_all_click)
+        app.action(ACTION_FORGET_ALL_LINKED)(self.on_forget_all_linked_click)
+        self._controls.register(app)
         app.action(ACTION_CANCEL)(self.on_cancel_click)
 
     # ---- slash commands ------------------------------------------------------------------------
@@ -76,6 +83,8 @@ class MemoryCommands:
         text = plain_text(str(command.get("text") or "")).strip()
         if text.lower() == "export":
             self._run(url, self._export(identity, url), "/memories export")
+        elif text.split(" ", 1)[0].lower() in MEMORIES_SUBCOMMANDS:
+            self._controls.memories_subcommand(identity, url, text)
         else:
             self._run(url, self._show_page(identity, url, 0, text or None), "/memories")
 
@@ -114,6 +123,14 @@ class MemoryCommands:
         token = str(action.get("value") or "")
         self._run(url, self._forget_all(action_identity(body), url, token), "forget all")
 
+    async def on_forget_all_linked_click(
+        self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]
+    ) -> None:
+        await ack()
+        url = body["response_url"]
+        token = str(action.get("value") or "")
+        self._run(url, self._forget_all(action_identity(body), url, token, linked=True), "forget all linked")
+
     async def on_cancel_click(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
         url = body["response_url"]
@@ -139,7 +156,8 @@ class MemoryCommands:
             # The page emptied under us (its last memory was deleted): show the last page that has any.
             last = (page.total - 1) // PAGE_SIZE * PAGE_SIZE
             page = await self._service.list_memories(identity, offset=last, limit=PAGE_SIZE, query=query)
-        await _post(url, memory_page_message(page, query), replace=replace)
+        notes = await self._service.memory_settings(identity)
+        await _post(url, memory_page_message(page, query, notes=notes), replace=replace)
 
     async def _delete_and_refresh(
         self, identity: ChatIdentity, url: str, memory_id: str, offset: int, query: str | None
@@ -157,10 +175,17 @@ class MemoryCommands:
     async def _ask_forget_all(self, identity: ChatIdentity, url: str) -> None:
         token = self._service.forget_all_token(identity)
         total = (await self._service.list_memories(identity, offset=0, limit=1)).total
-        await _post(url, forget_all_message(token, total))
+        linked = await self._service.linked_identities(identity)
+        linked_token = self._service.forget_all_linked_token(identity) if linked else None
+        await _post(url, forget_all_message(token, total, linked_token=linked_token, linked=linked))
 
-    async def _forget_all(self, identity: ChatIdentity, url: str, token: str) -> None:
-        count = await self._service.confirm_forget_all(identity, token)
+    async def _forget_all(
+        self, identity: ChatIdentity, url: str, token: str, *, linked: bool = False
+    ) -> None:
+        if linked:
+            count = await self._service.confirm_forget_all_linked(identity, token)
+        else:
+            count = await self._service.confirm_forget_all(identity, token)
         if count is None:
             # Someone other than the requester clicked, or the token expired: leave the question in place.
             await _post(url, notice_message(messages.FORGET_ALL_REFUSED))

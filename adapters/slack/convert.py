@@ -104,6 +104,7 @@ def event_identity(body: dict[str, Any], event: dict[str, Any], *, thread: str |
         ),
         channel=str(event["channel"]),
         thread=thread,
+        server=body.get("team_id") or event.get("team"),
     )
 
 
@@ -140,6 +141,7 @@ def command_identity(command: dict[str, Any]) -> ChatIdentity:
         ),
         channel=command.get("channel_id"),
         display_name=command.get("user_name"),
+        server=command.get("team_id"),
     )
 
 
@@ -159,4 +161,5 @@ def action_identity(body: dict[str, Any]) -> ChatIdentity:
         ),
         channel=channel.get("id"),
         display_name=user.get("username") or user.get("name"),
+        server=team.get("id"),
     )

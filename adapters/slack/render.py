@@ -27,6 +27,12 @@ ACTION_FORGET = "memorybot_forget"
 ACTION_PAGE = "memorybot_page"
 """`memorybot_page:prev` / `memorybot_page:next`."""
 ACTION_FORGET_ALL = "memorybot_forget_all"
+ACTION_FORGET_ALL_LINKED = "memorybot_forget_all_linked"
+ACTION_EDIT = "memorybot_edit"
+"""`memorybot_edit:<n>`, like the delete buttons: opens the edit modal for memory n of the page."""
+EDIT_VIEW = "memorybot_edit_view"
+EDIT_INPUT_BLOCK, EDIT_INPUT = "memory", "text"
+MODAL_TEXT_LIMIT = 3000
 ACTION_CANCEL = "memorybot_cancel"
 
 Block = dict[str, Any]
@@ -97,8 +103,13 @@ def notice_message(text: str) -> Message:
     return {"text": fit(text, FALLBACK_TEXT_LIMIT), "blocks": [_section(fit(text, SECTION_TEXT_LIMIT))]}
 
 
-def memory_page_message(page: MemoryPage, query: str | None = None) -> Message:
-    """One page of the caller's memories, each with a Delete button, and Prev/Next buttons."""
+def memory_page_message(
+    page: MemoryPage, query: str | None = None, *, notes: list[str] | None = None
+) -> Message:
+    """One page of the caller's memories, each with a Delete button, Edit buttons, and Prev/Next buttons.
+
+    `notes` (memory paused, linked accounts, retention, the outcome of an edit) go above the list.
+    """
     q = f" matching “{fit(query, 200)}”" if query else ""
     if page.items:
         first, last = page.offset + 1, page.offset + len(page.items)
@@ -109,6 +120,8 @@ def memory_page_message(page: MemoryPage, query: str | None = None) -> Message:
     else:
         head = "I don't remember anything about you yet. Talk to me and I will."
     blocks: list[Block] = [_section(head)]
+    if notes:
+        blocks.append(_context(_joined([fit(n, 500) for n in notes], "\n")))
     state_query = query[:QUERY_VALUE_LIMIT] if query else None
     for n, record in enumerate(page.items[: MAX_BLOCKS - 3]):
         value = {"id": record.id, "o": page.offset, "q": state_query}
@@ -118,6 +131,16 @@ def memory_page_message(page: MemoryPage, query: str | None = None) -> Message:
                 "accessory": _button("Delete", f"{ACTION_FORGET}:{n}", value),
             }
         )
+    edits = [
+        _button(
+            f"Edit {page.offset + n + 1}",
+            f"{ACTION_EDIT}:{n}",
+            {"id": r.id, "o": page.offset, "q": state_query},
+        )
+        for n, r in enumerate(page.items[: MAX_BLOCKS - 4])
+    ]
+    if edits:
+        blocks.append({"type": "actions", "elements": edits[:25]})
     paging: list[Block] = []
     if page.has_previous:
         prev = {"o": max(0, page.offset - page.limit), "q": state_query}
@@ -130,29 +153,69 @@ def memory_page_message(page: MemoryPage, query: str | None = None) -> Message:
     blocks.append(
         _context(
             "`/forget <id>` deletes one, `/forget all` deletes everything, "
-            "`/memories export` sends you all of them as a JSON file."
+            "`/memories export` sends you all of them as a JSON file, "
+            "`/memories edit <id> <text>` changes one, `/memories pause` stops me remembering."
         )
     )
     text = f"Your memories: {page.total}" if page.items else "No memories to show."
     return {"text": text, "blocks": blocks}
 
 
-def forget_all_message(token: str, total: int) -> Message:
-    """The confirmation step of `/forget all`: nothing is deleted until the danger button is clicked."""
-    if len(token) > BUTTON_VALUE_LIMIT:
+def forget_all_message(
+    token: str, total: int, *, linked_token: str | None = None, linked: list[str] | None = None
+) -> Message:
+    """The confirmation step of `/forget all`: nothing is deleted until the danger button is clicked.
+
+    For someone with linked accounts, a second danger button erases every linked account too.
+    """
+    if len(token) > BUTTON_VALUE_LIMIT or len(linked_token or "") > BUTTON_VALUE_LIMIT:
         raise ValueError("the confirmation token does not fit in a Slack button value")
     what = f"all *{total}* of your memories" if total else "all of your memories"
+    intro = f"This deletes {what}, for good. Nothing is deleted until you click a red button."
+    buttons = [{**_button("Delete all my memories", ACTION_FORGET_ALL, token), "style": "danger"}]
+    if linked_token and linked:
+        intro += (
+            " Your account is linked with "
+            + fit(", ".join(linked), 500)
+            + ": the first button erases this account's memories only, the second every linked account's."
+        )
+        buttons.append(
+            {
+                **_button("Delete on every linked account", ACTION_FORGET_ALL_LINKED, linked_token),
+                "style": "danger",
+            }
+        )
     return {
         "text": "Confirm: delete all your memories?",
         "blocks": [
-            _section(f"This deletes {what}, for good. Nothing is deleted until you click the red button."),
+            _section(intro),
+            {"type": "actions", "elements": [*buttons, _button("Cancel", ACTION_CANCEL, "")]},
+        ],
+    }
+
+
+def edit_modal(text: str, state: dict[str, Any]) -> Block:
+    """The Edit button's modal: the memory's text, editable; `state` comes back with the submission."""
+    return {
+        "type": "modal",
+        "callback_id": EDIT_VIEW,
+        "private_metadata": json.dumps(state, separators=(",", ":")),
+        "title": {"type": "plain_text", "text": "Edit a memory"},
+        "submit": {"type": "plain_text", "text": "Save"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
             {
-                "type": "actions",
-                "elements": [
-                    {**_button("Delete all my memories", ACTION_FORGET_ALL, token), "style": "danger"},
-                    _button("Cancel", ACTION_CANCEL, ""),
-                ],
-            },
+                "type": "input",
+                "block_id": EDIT_INPUT_BLOCK,
+                "label": {"type": "plain_text", "text": "What I should remember instead"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": EDIT_INPUT,
+                    "multiline": True,
+                    "max_length": MODAL_TEXT_LIMIT,
+                    "initial_value": text[:MODAL_TEXT_LIMIT],
+                },
+            }
         ],
     }
 

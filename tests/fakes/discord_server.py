@@ -24,6 +24,8 @@ from tests.fakes.discord_records import Interaction, Recorded, RequestLog
 __all__ = ["EPHEMERAL", "JSON", "FakeDiscord", "Interaction", "Recorded"]
 
 EPHEMERAL = 64
+MODAL = 9
+"""Interaction callback type: answer with a modal."""
 MESSAGE_CONTENT_INTENT = 1 << 15
 _EPOCH_MS = 1420070400000
 
@@ -156,19 +158,59 @@ class FakeDiscord(RequestLog):
         return message
 
     async def slash(
-        self, user: JSON, channel: JSON, command: str, sub: str | None = None, **options: str | int | bool
+        self,
+        user: JSON,
+        channel: JSON,
+        command: str,
+        sub: str | None = None,
+        *,
+        group: str | None = None,
+        permissions: str | None = None,
+        channels: dict[str, JSON] | None = None,
+        **options: str | int | bool,
     ) -> Interaction:
-        """Invoke `/<command> [<sub>] option:value` as `user` in `channel`."""
-        values = [{"type": 3, "name": k, "value": v} for k, v in options.items()]
+        """Invoke `/<command> [<group>] [<sub>] option:value` as `user` in `channel`.
+
+        `channels` are channel options (name → channel), sent with their resolved data as Discord does;
+        `permissions` are the member's computed permissions in the channel (Discord sends them).
+        """
+        values: list[JSON] = [
+            {"type": 5 if isinstance(v, bool) else 3, "name": k, "value": v} for k, v in options.items()
+        ]
+        values += [{"type": 7, "name": k, "value": c["id"]} for k, c in (channels or {}).items()]
+        nested: list[JSON] = [{"type": 1, "name": sub, "options": values}] if sub else values
+        if group:
+            nested = [{"type": 2, "name": group, "options": nested}]
         data: JSON = {
             "id": str(self._command_id(command, channel)),
             "name": command,
             "type": 1,
-            "options": [{"type": 1, "name": sub, "options": values}] if sub else values,
+            "options": nested,
         }
+        if channels:
+            data["resolved"] = {
+                "channels": {
+                    c["id"]: {"id": c["id"], "name": c["name"], "type": c["type"], "permissions": "0"}
+                    for c in channels.values()
+                }
+            }
         if "guild_id" in channel:
             data["guild_id"] = channel["guild_id"]
-        return await self._interact(2, user, channel, data)
+        return await self._interact(2, user, channel, data, permissions=permissions)
+
+    async def submit_modal(self, user: JSON, opened_by: Interaction, values: dict[str, str]) -> Interaction:
+        """Submit the modal the bot answered `opened_by` with, filling its text inputs by label."""
+        (callback,) = [r.payload() for r in self.callbacks(opened_by) if r.payload().get("type") == MODAL]
+        modal = callback["data"]
+        inputs = [c for row in modal["components"] for c in _inputs(row)]
+        rows = [
+            {"type": 1, "components": [{"type": 4, "custom_id": c["custom_id"], "value": values[c["label"]]}]}
+            for c in inputs
+        ]
+        data = {"custom_id": modal["custom_id"], "components": rows}
+        channel = opened_by.payload["channel"]
+        message = self.messages.get(opened_by.message_id or 0)
+        return await self._interact(5, user, channel, data, message=message)
 
     async def autocomplete(
         self, user: JSON, channel: JSON, command: str, sub: str, option: str, value: str
@@ -440,7 +482,14 @@ class FakeDiscord(RequestLog):
         await self.dispatch("MESSAGE_CREATE", message, guild_id=guild_id)
 
     async def _interact(
-        self, kind: int, user: JSON, channel: JSON, data: JSON, *, message: JSON | None = None
+        self,
+        kind: int,
+        user: JSON,
+        channel: JSON,
+        data: JSON,
+        *,
+        message: JSON | None = None,
+        permissions: str | None = None,
     ) -> Interaction:
         interaction = Interaction(id=self.snowflake(), token=secrets.token_urlsafe(24), payload={})
         payload = wire.interaction(
@@ -455,6 +504,8 @@ class FakeDiscord(RequestLog):
         )
         if message is not None:
             interaction.message_id = int(message["id"])
+        if permissions is not None and "member" in payload:
+            payload["member"]["permissions"] = permissions
         interaction.payload = payload
         self.interactions[interaction.token] = interaction
         await self.dispatch(
@@ -463,6 +514,13 @@ class FakeDiscord(RequestLog):
             guild_id=int(channel["guild_id"]) if "guild_id" in channel else None,
         )
         return interaction
+
+
+def _inputs(row: JSON) -> list[JSON]:
+    """The text inputs of a modal row: in an action row (type 1) or a label (type 18)."""
+    if row.get("type") == 18:
+        return [row["component"] | {"label": row.get("label")}]
+    return [c for c in row.get("components", []) if c.get("type") == 4]
 
 
 def _json(data: Any, *, status: int = 200) -> web.Response:

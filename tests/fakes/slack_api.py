@@ -34,7 +34,7 @@ BOT_USER_ID = "UBOT"
 BOT_ID = "BBOT"
 APP_ID = "AFAKE"
 
-_JSON_PARAMS = ("blocks", "files", "attachments", "metadata")
+_JSON_PARAMS = ("blocks", "files", "attachments", "metadata", "view")
 
 
 @dataclass
@@ -81,6 +81,10 @@ class FakeSlack:
         self.port = 0
         self._socket: web.WebSocketResponse | None = None
         self._socket_open = asyncio.Event()
+        self.admins: set[str] = set()
+        """User ids `users.info` reports as workspace admins."""
+        self.owners: set[str] = set()
+        """User ids `users.info` reports as workspace owners."""
 
     # ---- lifecycle -----------------------------------------------------------------------------
 
@@ -244,6 +248,25 @@ class FakeSlack:
     def _m_files_completeUploadExternal(self, params: dict[str, Any]) -> dict[str, Any]:
         files = params.get("files") or []
         return {"files": [{"id": f.get("id"), "title": f.get("title")} for f in files]}
+
+    def _m_users_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        user = str(params.get("user", ""))
+        return {
+            "user": {
+                "id": user,
+                "team_id": TEAM_ID,
+                "name": user.lower(),
+                "is_admin": user in self.admins or user in self.owners,
+                "is_owner": user in self.owners,
+                "is_primary_owner": False,
+                "is_bot": False,
+            }
+        }
+
+    def _m_views_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        view = params.get("view")
+        view = json.loads(view) if isinstance(view, str) else view
+        return {"view": {"id": "V" + uuid.uuid4().hex[:10].upper(), **(view or {})}}
 
     def _m_apps_connections_open(self, _: dict[str, Any]) -> dict[str, Any]:
         return {"url": f"ws://127.0.0.1:{self.port}/link?ticket={uuid.uuid4().hex}"}

@@ -155,3 +155,29 @@ def block_action(
             }
         ],
     }
+
+
+def view_submission(
+    view: dict[str, Any], values: dict[str, dict[str, dict[str, Any]]], *, user: str, team: str = TEAM_ID
+) -> dict[str, Any]:
+    """Submitting a modal the app opened (`view` as sent to views.open) with the inputs' `values`."""
+    return {
+        "type": "view_submission",
+        "team": {"id": team, "domain": "fake"},
+        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": team},
+        "api_app_id": APP_ID,
+        "token": "legacy-verification-token",
+        "trigger_id": f"{next(_seq)}.{uuid.uuid4().hex[:8]}",
+        "view": {
+            **view,
+            "id": "V" + uuid.uuid4().hex[:10].upper(),
+            "team_id": team,
+            "type": "modal",
+            "state": {"values": values},
+            "hash": uuid.uuid4().hex,
+            "app_id": APP_ID,
+        },
+        "response_urls": [],
+        "is_enterprise_install": False,
+        "enterprise": None,
+    }

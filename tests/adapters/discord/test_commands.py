@@ -26,7 +26,18 @@ AUTOCOMPLETE_RESULT = 8
 async def test_commands_are_synced_to_the_configured_guild(world: World, bot: DiscordAdapter) -> None:
     synced = world.fake.commands[world.guild["id"]]
     shapes = {c["name"]: sorted(o["name"] for o in c.get("options", [])) for c in synced}
-    assert shapes == {"memories": ["export", "list"], "forget": ["all", "memory"], "help": []}
+    assert shapes == {
+        "memories": ["edit", "export", "list", "pause", "resume", "retention"],
+        "forget": ["all", "memory"],
+        "help": [],
+        "remember": ["text"],
+        "link": ["code"],
+        "unlink": [],
+        "memorybot": ["memory"],
+    }
+    admin = next(c for c in synced if c["name"] == "memorybot")
+    assert str(admin["default_member_permissions"]) == "32"  # Manage Server: hidden from everyone else
+    assert [o["name"] for o in admin["options"][0]["options"]] == ["off", "on", "status"]
     assert "global" not in world.fake.commands
 
 

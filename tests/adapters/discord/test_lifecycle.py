@@ -81,7 +81,15 @@ async def test_without_guild_ids_commands_are_synced_globally(
     async with running(
         DiscordAdapter(discord_settings(settings, world.fake, discord_guild_ids=None), service)
     ):
-        assert {c["name"] for c in world.fake.commands["global"]} == {"memories", "forget", "help"}
+        assert {c["name"] for c in world.fake.commands["global"]} == {
+            "memories",
+            "forget",
+            "help",
+            "remember",
+            "link",
+            "unlink",
+            "memorybot",
+        }
         assert list(world.fake.commands) == ["global"]
 
 

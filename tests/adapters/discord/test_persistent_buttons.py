@@ -103,7 +103,10 @@ async def test_delete_after_a_restart_forgets_that_memory_and_shows_the_page_aga
     shown = world.fake.messages[int(page["id"])]
     assert f"`{alice[1].id}`" not in shown["embeds"][0]["description"]
     labels = [b["label"] for b in world.fake.buttons(shown)]
-    assert labels == [f"Delete {n}" for n in range(1, len(alice))] + ["◀ Newer", "Older ▶"]
+    remaining = range(1, len(alice))
+    assert labels == [f"Delete {n}" for n in remaining] + ["◀ Newer", "Older ▶"] + [
+        f"Edit {n}" for n in remaining
+    ]
 
 
 async def test_paging_after_a_restart_goes_on_with_the_same_search(
@@ -297,11 +300,18 @@ async def test_every_custom_id_fits_for_the_longest_user_id(service: ChatService
     views = [
         memory_page_view(owner, page, query),
         memory_page_view(owner, page, kept),
-        forget_all_view(owner, token),
+        forget_all_view(owner, token, service.forget_all_linked_token(person({"id": owner}))),
     ]
     ids = [str(item.custom_id) for view in views for item in view.children if hasattr(item, "custom_id")]
-    assert len(ids) == 7 + 7 + 2
+    assert len(ids) == 12 + 12 + 3  # 5 delete, 5 edit, 2 paging; confirm, confirm linked, cancel
     assert all(custom_ids.fits(i) for i in ids), max(ids, key=len)
-    templates = (custom_ids.DELETE, custom_ids.PAGE, custom_ids.FORGET_ALL, custom_ids.FORGET_ALL_CANCEL)
+    templates = (
+        custom_ids.DELETE,
+        custom_ids.EDIT,
+        custom_ids.PAGE,
+        custom_ids.FORGET_ALL,
+        custom_ids.FORGET_ALL_LINKED,
+        custom_ids.FORGET_ALL_CANCEL,
+    )
     assert all(sum(bool(t.fullmatch(i)) for t in templates) == 1 for i in ids), "exactly one handler each"
     assert not custom_ids.fits("mb:page:1:0:" + "🎹" * 45), "emoji count twice, as Discord counts them"

@@ -8,6 +8,7 @@ from typing import Any
 import yaml
 
 from adapters.slack.commands import FORGET_COMMAND, MEMORIES_COMMAND
+from adapters.slack.controls import ADMIN_COMMAND, LINK_COMMAND, REMEMBER_COMMAND, UNLINK_COMMAND
 from adapters.slack.events import EVENTS
 from adapters.slack.runner import EVENTS_PATH
 
@@ -21,7 +22,16 @@ def manifest() -> dict[str, Any]:
 
 def test_slash_commands_match_the_adapter_and_reach_the_endpoint() -> None:
     commands = manifest()["features"]["slash_commands"]
-    assert {c["command"] for c in commands} == {MEMORIES_COMMAND, FORGET_COMMAND}
+    assert {c["command"] for c in commands} == {
+        MEMORIES_COMMAND,
+        FORGET_COMMAND,
+        REMEMBER_COMMAND,
+        LINK_COMMAND,
+        UNLINK_COMMAND,
+        ADMIN_COMMAND,
+    }
+    # Slack sends a named channel as <#C123|name> only when escaping is on: the admin command needs the id.
+    assert [c["should_escape"] for c in commands if c["command"] == ADMIN_COMMAND] == [True]
     assert all(c["url"].endswith(EVENTS_PATH) for c in commands)
 
 
@@ -40,4 +50,5 @@ def test_scopes_cover_every_call_the_adapter_makes() -> None:
     # replies, commands, mentions, DMs, the export (open a DM, upload a file), reading threads we are in
     needed = {"chat:write", "commands", "app_mentions:read", "im:history", "im:write", "files:write"}
     needed |= {"channels:history", "groups:history", "mpim:history"}
+    needed.add("users:read")  # users.info: is the person switching memory off a workspace admin?
     assert scopes == needed

@@ -97,16 +97,22 @@ def test_memory_page_has_a_delete_button_per_memory_and_paging() -> None:
     buttons = [b["accessory"] for b in message["blocks"] if "accessory" in b]
     assert [json.loads(b["value"])["id"] for b in buttons] == ["m6", "m7"]
     assert len({b["action_id"] for b in buttons}) == 2, "action ids must be unique within a message"
-    actions = next(b for b in message["blocks"] if b["type"] == "actions")
-    states = {e["action_id"]: parse_page_state(e["value"]) for e in actions["elements"]}
-    assert states == {"memorybot_page:prev": (0, "tea", None), "memorybot_page:next": (10, "tea", None)}
+    actions = [e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    states = {e["action_id"]: parse_page_state(e["value"]) for e in actions}
+    assert states == {
+        "memorybot_edit:0": (5, "tea", "m6"),
+        "memorybot_edit:1": (5, "tea", "m7"),
+        "memorybot_page:prev": (0, "tea", None),
+        "memorybot_page:next": (10, "tea", None),
+    }
     assert all("<!channel>" not in t for t in all_texts(message))
     assert "6–7 of 12" in message["blocks"][0]["text"]["text"]
 
 
 def test_first_page_without_more_has_no_paging_buttons() -> None:
     message = memory_page_message(MemoryPage(items=[record(1)], total=1, offset=0, limit=5))
-    assert not [b for b in message["blocks"] if b["type"] == "actions"]
+    actions = [e["action_id"] for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert actions == ["memorybot_edit:0"]
 
 
 def test_empty_page_says_so() -> None:

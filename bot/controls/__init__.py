@@ -1,0 +1,9 @@
+"""Memory controls beyond list and forget: pause, explicit remember, edit, linked identities, retention,
+admin switches and the operator's audit trail. Implemented once here; every adapter calls them through
+`ChatService`."""
+
+from bot.controls.audit import AuditLog, read_audit
+from bot.controls.controls import MemoryControls, MemoryScope
+from bot.controls.store import ControlStore, SqliteControlStore
+
+__all__ = ["AuditLog", "ControlStore", "MemoryControls", "MemoryScope", "SqliteControlStore", "read_audit"]
