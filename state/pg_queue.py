@@ -205,6 +205,11 @@ class PostgresUpdateQueue:
             )
             return cur.rowcount
 
+    def checkpoint(self) -> None:
+        """Applied jobs keep no text (`done` clears it); VACUUM lets the old row versions' space be reused."""
+        with self._pool.connection() as conn:
+            conn.execute("VACUUM mb_update_jobs")
+
     def purge_user(self, user_id: str) -> int:
         """Every worker's jobs of this person go at once: they all live in this one table."""
         with self._pool.connection() as conn:

@@ -78,6 +78,10 @@ class UpdateQueue(Protocol):
         """Move parked jobs (one, or all) back to pending; returns how many."""
         ...
 
+    def checkpoint(self) -> None:
+        """Let applied jobs' text leave the storage now (after a retention expiry)."""
+        ...
+
     def purge_user(self, user_id: str) -> int:
         """Remove every job of a user, pending ones too (they hold the text they asked us to forget), and
         record the erasure (a hash of the id and the time) for `enqueue`."""
