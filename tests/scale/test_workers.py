@@ -111,18 +111,22 @@ class Fleet:
             await self.say(person, SCRIPT[turn], worker)
 
 
-async def _start_worker(index: int, env: dict[str, str], cwd: Path) -> tuple[asyncio.subprocess.Process, int]:
-    process = await asyncio.create_subprocess_exec(
+async def _spawn(env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run",
         cwd=cwd, env=env, stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
+
+
+async def _port(index: int, process: asyncio.subprocess.Process) -> int:
+    """Read the worker's log until it says which port it bound."""
     assert process.stderr is not None
     log: list[str] = []
     while line := (await process.stderr.readline()).decode():
         log.append(line)
         if "Slack adapter started" in line:
-            return process, int(json.loads(line)["port"])
+            return int(json.loads(line)["port"])
     raise AssertionError(f"worker {index} exited before serving Slack:\n" + "".join(log))
 
 
@@ -150,16 +154,23 @@ async def fleet(tmp_path: Path, database_url: str) -> AsyncIterator[tuple[Fleet,
             "MEM0_TELEMETRY": "False",
         }
         envs = [{**base, "MEMORYBOT_DATA_DIR": str(tmp_path / f"worker{i}")} for i in range(WORKERS)]
-        started = await asyncio.wait_for(
-            asyncio.gather(*(_start_worker(i, envs[i], tmp_path) for i in range(WORKERS))), START_DEADLINE_S
-        )
-        processes = [proc for proc, _ in started]
+        processes = [await _spawn(env, tmp_path) for env in envs]
+        try:
+            ports = await asyncio.wait_for(
+                asyncio.gather(*(_port(i, proc) for i, proc in enumerate(processes))), START_DEADLINE_S
+            )
+        except BaseException:
+            for proc in processes:
+                if proc.returncode is None:
+                    proc.kill()
+                await proc.wait()
+            raise
         logs: list[list[str]] = [[] for _ in processes]
         draining = [
             asyncio.create_task(_drain_logs(proc, log)) for proc, log in zip(processes, logs, strict=True)
         ]
         try:
-            yield Fleet(fake, processes, [port for _, port in started], database_url), logs
+            yield Fleet(fake, processes, list(ports), database_url), logs
         finally:
             await asyncio.gather(*(interrupt(proc) for proc in processes))
             await asyncio.gather(*draining)
