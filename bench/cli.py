@@ -225,13 +225,23 @@ def chat(
     ] = "auto",
     store: Annotated[str, typer.Option("--store", help="Embedded store.")] = "edge",
     embedders: EmbeddersOpt = _ALL_EMBEDDERS,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=0,
+            help="Also run this many `memorybot run` workers on one throwaway PostgreSQL (0: embedded only).",
+        ),
+    ] = 3,
     out_dir: OutOpt = Path("bench-results"),
     embed_threads: ThreadsOpt = None,
     keep_data: KeepOpt = False,
 ) -> None:
     """Concurrent simulated users through the Slack HTTP adapter (offline model): messages/s, reply latency,
-    memory-update lag, peak RSS; one run per embedder, side by side (the first is the `chat` section's)."""
+    memory-update lag, peak RSS; one run per embedder, side by side (the first is the `chat` section's),
+    then the same load on several workers sharing PostgreSQL (`--workers`)."""
     from bench.chat_bench import ChatBenchConfig, run_chat_bench
+    from bench.chat_fleet import FleetBenchConfig, run_fleet_bench
     from bench.report import machine_info, markdown, plot_latency_cdf, write_results
 
     if path not in ("auto", "slack-http", "chat-service"):
@@ -254,13 +264,23 @@ def chat(
             )
             with _progress() as progress:
                 runs.append(asyncio.run(run_chat_bench(config, progress)))
+    fleet = None
+    if workers:
+        with _work_dir(keep_data) as work, _progress() as progress:
+            fleet_config = FleetBenchConfig(work / "fleet", workers, users, messages)
+            fleet = asyncio.run(run_fleet_bench(fleet_config, progress))
     first = runs[0].section
     if first["path"] == "chat-service":
         err.print(f"NOTE: {first['path_note']}")
     section = {**first, "variants": [run.section for run in runs]}
+    if fleet is not None:
+        section["workers_run"] = fleet.section
     results = write_results(out_dir, "chat", section, machine=machine)
+    samples = {f"{run.section['path']} reply, {run.section['embedder']}": run.reply_ms for run in runs}
+    if fleet is not None:
+        samples[f"{workers} workers on PostgreSQL reply"] = fleet.reply_ms
     plot_latency_cdf(
-        {f"{run.section['path']} reply, {run.section['embedder']}": run.reply_ms for run in runs},
+        samples,
         out_dir / "chat_latency_cdf.png",
         title=f"Chat reply latency ({users} users x {messages} messages, offline model)",
     )

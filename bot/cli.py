@@ -284,7 +284,9 @@ def migrate(
     to_store: Annotated[
         str | None,
         typer.Option(
-            "--to-store", help="Embedded store to copy into: edge or qdrant-local (same data directory)."
+            "--to-store",
+            help="Store to copy into: edge or qdrant-local (same data directory), or pgvector "
+            "(the PostgreSQL at DATABASE_URL).",
         ),
     ] = None,
     reembed: Annotated[
@@ -301,11 +303,15 @@ def migrate(
     if reembed and not (to_url or to_store):
         _reembed(_settings())
         return
-    if to_store is not None and to_store not in ("edge", "qdrant-local"):
-        raise UsageError(f"--to-store must be edge or qdrant-local, not {to_store!r}.")
+    if to_store is not None and to_store not in ("edge", "qdrant-local", "pgvector"):
+        raise UsageError(f"--to-store must be edge, qdrant-local or pgvector, not {to_store!r}.")
     if bool(to_url) == bool(to_store):
-        raise UsageError("Give exactly one of --to-url URL, --to-store edge|qdrant-local or --reembed.")
+        raise UsageError(
+            "Give exactly one of --to-url URL, --to-store edge|qdrant-local|pgvector or --reembed."
+        )
     settings = _settings()
+    if to_store == "pgvector" and not settings.database_url:
+        raise UsageError("--to-store pgvector copies into the PostgreSQL at DATABASE_URL: set it first.")
     if to_url:
         from bot.startup import check_qdrant_server
 
@@ -497,15 +503,23 @@ def compact() -> None:
     out.print("Compacted.")
 
 
+def _open_queue(settings: Settings) -> Any:
+    from bot.errors import ServiceUnreachable
+    from state import StateUnavailable, open_queue
+
+    try:
+        return open_queue(settings.data_dir, settings.database)
+    except StateUnavailable as exc:
+        raise ServiceUnreachable(str(exc)) from None
+
+
 @queue_app.callback(invoke_without_command=True)
 def queue_show(ctx: typer.Context) -> None:
     """Show pending and parked memory updates."""
     if ctx.invoked_subcommand is not None:
         return
-    from bot.update_queue import UpdateQueue
-
     settings = _settings()
-    queue = UpdateQueue(settings.data_dir / "updates.db")
+    queue = _open_queue(settings)
     parked = queue.parked()
     out.print(f"pending: {queue.pending_count()}  parked: {len(parked)}")
     if not parked:
@@ -522,10 +536,8 @@ def queue_retry(
     key: Annotated[str | None, typer.Argument(help="One job key; all parked when omitted.")] = None,
 ) -> None:
     """Move parked updates back to pending; the next `memorybot run` applies them."""
-    from bot.update_queue import UpdateQueue
-
     settings = _settings()
-    queue = UpdateQueue(settings.data_dir / "updates.db")
+    queue = _open_queue(settings)
     try:
         count = queue.retry(key)
     finally:

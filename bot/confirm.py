@@ -8,26 +8,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
-import secrets
 import time
 from pathlib import Path
+
+from state.secrets import file_secret
 
 TOKEN_TTL_S = 15 * 60
 
 
 def load_or_create_secret(data_dir: Path, configured: str | None = None) -> bytes:
-    if configured:
-        return configured.encode()
-    path = data_dir / "secret.key"
-    if path.exists():
-        return path.read_bytes()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_bytes(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(key)
-    return key
+    """The embedded deployment's secret (`MEMORYBOT_SECRET`, else a file in the data directory)."""
+    return configured.encode() if configured else file_secret(data_dir)
 
 
 class ConfirmTokens:

@@ -51,12 +51,13 @@ from bot.understanding.preferences import Preference
 from bot.understanding.records import profile_from
 from bot.understanding.render import memory_text
 from bot.understanding.rules import understand
-from bot.update_queue import UpdateQueue
 from bot.worker import UpdateWorker
 from memory.ids import SHORT_ID_CHARS
 from memory.mem0_store import Mem0Store
 from memory.store import MemoryUnavailable
 from memory.types import MemoryPage, MemoryRecord
+from state.queue import UpdateQueue
+from state.recent import RecentKeysFactory, local_recent_keys
 
 log = logging.getLogger(__name__)
 
@@ -95,8 +96,12 @@ class ChatService(MemoryControlCommands):
         ledger: CorrectionLedger | None = None,
         guidance_reader: Callable[[str], Awaitable[list[Preference]]] | None = None,
         controls: MemoryControls | None = None,
+        recent_keys: RecentKeysFactory = local_recent_keys,
     ) -> None:
         self.settings = settings
+        self.recent_keys = recent_keys
+        """Expiring key sets for the adapters (Slack's retry guard, thread cache): shared by every worker
+        when the deployment has a database."""
         self.store = store
         self.queue = queue
         self._agent = agent
@@ -115,6 +120,7 @@ class ChatService(MemoryControlCommands):
         )
         # The recent turns of each person in each thread, in this process only: follow-ups refer to them.
         self._threads: OrderedDict[str, deque[Turn]] = OrderedDict()
+        self._erasing: set[asyncio.Task[object]] = set()
         self.controls = controls or MemoryControls(
             SqliteControlStore(settings.data_dir / "controls.db"),
             AuditLog(settings.data_dir),
@@ -363,7 +369,7 @@ class ChatService(MemoryControlCommands):
             infer_messages=infer,
         )
         if update.operations or update.interaction or update.infer_messages:
-            await self.worker.enqueue(update)
+            await self.worker.enqueue(update, received_at=message.received_at)
 
     async def _learn_corrections(self, update: MemoryUpdate) -> None:
         """Count this person's tag corrections towards bot-wide suggestions (reviewed by the operator)."""
@@ -439,6 +445,18 @@ class ChatService(MemoryControlCommands):
             if compact:
                 await self.compactor.now()
         return count
+
+    def forget_cached(self, user_id: str) -> None:
+        """Another worker erased this person: drop what this process holds of them — their recent thread
+        turns, the cached query vectors (keyed by what people wrote, so all of them) and their share of the
+        corrections ledger."""
+        self._threads = OrderedDict(
+            (k, v) for k, v in self._threads.items() if not k.startswith(_thread_key(user_id, ""))
+        )
+        self.store.forget_cached_queries()
+        task = asyncio.get_running_loop().create_task(asyncio.to_thread(self.ledger.purge_user, user_id))
+        self._erasing.add(task)
+        task.add_done_callback(self._erasing.discard)
 
     async def export(self, identity: ChatIdentity) -> str:
         linked = await self.export_linked(identity)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.errors import SettingsError
@@ -33,7 +33,10 @@ class Settings(BaseSettings):
     qdrant_api_key: SecretStr | None = None
     qdrant_collection: str = "memorybot"
     secret: SecretStr | None = Field(default=None, validation_alias="MEMORYBOT_SECRET")
-    """Signs forget-all confirmations; set the same value on every worker when running more than one."""
+    """Signs forget-all confirmations; by default a file in the data directory, or a row in the database."""
+    database_url: SecretStr | None = None
+    """PostgreSQL shared by every worker (`postgresql://user:password@host:5432/db`): the update queue,
+    per-user locks, the confirmation secret, Slack's retry guard and thread cache. Unset: all embedded."""
 
     # --- embedder ------------------------------------------------------------------------------
     embedder: EmbedderName = "wordllama"
@@ -123,6 +126,20 @@ class Settings(BaseSettings):
             raise ValueError("use 'provider:model', for example 'openai:gpt-4.1-mini' or 'ollama:llama3.2'")
         return value.strip()
 
+    @model_validator(mode="after")
+    def _pgvector_needs_a_database(self) -> Settings:
+        if self.memory_store == "pgvector" and self.database_url is None:
+            raise ValueError(
+                "MEMORY_STORE=pgvector keeps the vectors in PostgreSQL: set DATABASE_URL too "
+                "(for example postgresql://memorybot:secret@db.example.com:5432/memorybot)"
+            )
+        return self
+
+    @property
+    def database(self) -> str | None:
+        """`DATABASE_URL` in clear (it may hold a password: never log it)."""
+        return self.database_url.get_secret_value() if self.database_url else None
+
     @property
     def slack_enabled(self) -> bool:
         return any(
@@ -145,6 +162,7 @@ class Settings(BaseSettings):
             qdrant_url=self.qdrant_url,
             qdrant_api_key=self.qdrant_api_key.get_secret_value() if self.qdrant_api_key else None,
             qdrant_collection=self.qdrant_collection,
+            database_url=self.database,
             hybrid=self.memory_hybrid,
             embedder=self.embedder,
             embedder_model=self.embedder_model,
@@ -167,7 +185,10 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         lines = []
         for err in exc.errors():
-            field = str(err["loc"][0]) if err["loc"] else "?"
+            if not err["loc"]:  # a rule about several settings: its message names them
+                lines.append(f"  {err['msg'].removeprefix('Value error, ')}")
+                continue
+            field = str(err["loc"][0])
             env = _ENV_NAMES.get(field, field.upper())
             secret = any(word in field for word in ("token", "secret", "key"))
             shown = "" if secret else f" (got {err.get('input')!r})"

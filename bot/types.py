@@ -6,6 +6,7 @@ a `Reply` that adapters render in their own format.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -40,6 +41,8 @@ class IncomingMessage:
     """Platform message id; with the platform it is the idempotency key of the memory update."""
     link: str | None = None
     """Permalink to the message when the platform gives one; stored as the memory's source."""
+    received_at: float = field(default_factory=time.time, compare=False)
+    """When the bot got it (epoch seconds): a forget-all after this moment keeps its update out of memory."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,14 +21,15 @@ from pydantic import ValidationError
 from bot.remember import apply_update
 from bot.understanding.operations import Add, Interaction, MemoryUpdate, UpdateSource
 from bot.understanding.rules import understand
-from bot.update_queue import Job, UpdateQueue
 from memory.mem0_store import Mem0Store
 from memory.store import MemoryUnavailable
+from state.queue import Job, UpdateQueue
 
 __all__ = ["UpdateWorker", "update_from_job"]
 
 log = logging.getLogger(__name__)
 
+_SETTLE_POLL_S = 0.05
 QUEUE_RETRY_S = 5.0
 """How soon the worker tries a queue file that failed to read (locked, damaged) again."""
 
@@ -95,9 +96,12 @@ class UpdateWorker:
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name="memory-updates")
 
-    async def enqueue(self, update: MemoryUpdate) -> bool:
-        """Queue an update durably; False when its key was queued before (a retried delivery)."""
+    async def enqueue(self, update: MemoryUpdate, *, received_at: float | None = None) -> bool:
+        """Queue an update durably; False when its key was queued before (a retried delivery), or when the
+        person erased everything after the message arrived (`received_at`, epoch seconds)."""
         payload = update.model_dump(mode="json")
+        if received_at is not None:
+            payload["received_at"] = received_at  # read by the queue; MemoryUpdate ignores it
         if await asyncio.to_thread(self._queue.enqueue, update.key, update.user_id, payload):
             self._unsettled[update.user_id].add(update.key)
             self._wake.set()
@@ -111,10 +115,16 @@ class UpdateWorker:
             async with self._progress:
                 while self._unsettled.get(user_id):
                     await self._progress.wait()
+            # With several workers the previous message may have gone to another one: its update is then
+            # only in the shared queue, another process's state: no event to wait on, so poll (bounded).
+            while await asyncio.to_thread(self._queue.has_due, user_id):  # noqa: ASYNC110
+                await asyncio.sleep(_SETTLE_POLL_S)
 
         try:
             await asyncio.wait_for(settled(), timeout)
         except TimeoutError:
+            # Another worker may apply it (several workers): stop waiting for it on every message.
+            self._unsettled.pop(user_id, None)
             return False
         return True
 
@@ -163,6 +173,9 @@ class UpdateWorker:
             log.warning("memory update failed", extra={"parked": parked, "error": type(exc).__name__})
         finally:
             self._inflight.discard(job.key)
+            # Look again at once: with several workers a person's next update, queued by another worker,
+            # became claimable only now that this one is done.
+            self._wake.set()
             keys = self._unsettled.get(job.user_id)
             if keys is not None:
                 keys.discard(job.key)

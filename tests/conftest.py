@@ -22,6 +22,7 @@ from bot.settings import Settings  # noqa: E402
 
 if TYPE_CHECKING:
     from bot.service import ChatService
+    from tests.fakes.postgres_server import PostgresServer
 
 STORES = ["edge", "qdrant-local"]
 
@@ -63,3 +64,33 @@ async def service(settings: Settings) -> AsyncIterator[ChatService]:
 
     async with build_service(settings) as svc:
         yield svc
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """One throwaway PostgreSQL server for the whole session (started only if a test asks for it)."""
+    from tests.fakes.postgres_server import postgres_server
+
+    with postgres_server() as server:
+        yield server
+
+
+@pytest.fixture
+def database_url(postgres: PostgresServer) -> str:
+    """A fresh, empty database on the session's server: what `DATABASE_URL` would be."""
+    import uuid
+
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres.url(), autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    return postgres.url(name)
+
+
+@pytest.fixture
+def pgvector_url(postgres: PostgresServer, database_url: str) -> str:
+    """`database_url`, for tests of `MEMORY_STORE=pgvector` (skipped where the binaries lack pgvector)."""
+    if not postgres.has_pgvector:
+        pytest.skip("this PostgreSQL has no pgvector extension (install the dev extras: pgserver)")
+    return database_url

@@ -198,7 +198,7 @@ def test_migrate_copies_every_memory_to_another_store(tmp_path: Path) -> None:
 
 
 def test_queue_shows_parked_updates_and_retries_them(tmp_path: Path) -> None:
-    from bot.update_queue import UpdateQueue
+    from state.sqlite_queue import SqliteUpdateQueue as UpdateQueue
 
     data = tmp_path / "data"
     queue = UpdateQueue(data / "updates.db", max_attempts=1)

@@ -41,6 +41,6 @@ def build_app(
         process_before_response=True,
         logger=logging.getLogger("adapters.slack.bolt"),
     )
-    MessageEvents(service, client, background).register(app)
+    MessageEvents(service, client, background, recent_keys=service.recent_keys).register(app)
     MemoryCommands(service, client, background).register(app)
     return app

@@ -15,11 +15,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.background import Background
 from adapters.slack.convert import incoming_from_event, is_person_talking, mentions, thread_root
-from adapters.slack.dedupe import RecentKeys
 from adapters.slack.render import reply_message
 from adapters.slack.threads import BotThreads
 from bot import messages
 from bot.types import IncomingMessage, Reply
+from state.recent import RecentKeysFactory, local_recent_keys
 
 if TYPE_CHECKING:
     from bot.service import ChatService
@@ -36,12 +36,21 @@ MAX_DELIVERIES = 20_000
 class MessageEvents:
     """Turns Slack message events into `service.handle` calls and posts the replies."""
 
-    def __init__(self, service: ChatService, client: AsyncWebClient, background: Background) -> None:
+    def __init__(
+        self,
+        service: ChatService,
+        client: AsyncWebClient,
+        background: Background,
+        *,
+        recent_keys: RecentKeysFactory = local_recent_keys,
+    ) -> None:
         self._service = service
         self._client = client
         self._background = background
-        self._deliveries = RecentKeys(max_size=MAX_DELIVERIES, ttl_s=DELIVERY_TTL_S)
-        self._threads = BotThreads(client)
+        # With several workers these sets are shared (PostgreSQL): a redelivery to another worker is still
+        # dropped, and a thread the bot was mentioned in on one worker is known on all.
+        self._deliveries = recent_keys("slack-deliveries", MAX_DELIVERIES, DELIVERY_TTL_S)
+        self._threads = BotThreads(client, recent_keys)
 
     def register(self, app: AsyncApp) -> None:
         app.event(EVENTS[0])(self.on_app_mention)
@@ -52,10 +61,10 @@ class MessageEvents:
     async def on_app_mention(
         self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext
     ) -> None:
-        if not is_person_talking(event) or not self._first_delivery(body, event):
+        if not is_person_talking(event) or not await self._first_delivery(body, event):
             return
         thread = thread_root(event)
-        self._threads.join(event["channel"], thread)
+        await self._threads.join(event["channel"], thread)
         message = incoming_from_event(body, event, bot_user_id=context.bot_user_id, thread=thread)
         self._background.spawn(self._answer(message, thread_ts=thread), name="app_mention")
 
@@ -71,10 +80,10 @@ class MessageEvents:
             # In channels: only follow-ups in our threads. A message mentioning us also comes as app_mention.
             if not thread_ts or mentions(str(event.get("text") or ""), context.bot_user_id):
                 return
-            ours = self._threads.known(channel, thread_ts)
+            ours = await self._threads.known(channel, thread_ts)
             if ours is False:
                 return
-        if not self._first_delivery(body, event):
+        if not await self._first_delivery(body, event):
             return
         # A DM outside threads is one running conversation, so its session is the DM channel itself.
         message = incoming_from_event(body, event, bot_user_id=context.bot_user_id, thread=thread_ts)
@@ -85,13 +94,13 @@ class MessageEvents:
         else:
             self._background.spawn(self._answer(message, thread_ts=thread_ts), name="message")
 
-    def _first_delivery(self, body: dict[str, Any], event: dict[str, Any]) -> bool:
+    async def _first_delivery(self, body: dict[str, Any], event: dict[str, Any]) -> bool:
         """False for a redelivery (same `event_id`) or for the second event about one message."""
         event_id = body.get("event_id")
-        if event_id and not self._deliveries.first_time(f"event:{event_id}"):
+        if event_id and not await self._deliveries.first_time(f"event:{event_id}"):
             log.debug("dropping a redelivered Slack event")
             return False
-        return self._deliveries.first_time(f"message:{event.get('channel')}:{event.get('ts')}")
+        return await self._deliveries.first_time(f"message:{event.get('channel')}:{event.get('ts')}")
 
     async def _answer_if_our_thread(
         self, message: IncomingMessage, thread_ts: str, bot_user_id: str | None

@@ -1,7 +1,8 @@
 """Which channel threads the bot takes part in, so that follow-ups there are answered without a mention.
 
-Threads the bot was mentioned in are remembered in process (bounded, expiring). A thread this process has
-not seen — the mention went to another HTTP worker, or came before a restart — is looked up once with
+Threads the bot was mentioned in are remembered (bounded, expiring; in process, or shared by every worker when
+the deployment has a database). A thread not remembered — the mention came before a restart, or went to
+another worker of a deployment without a shared database — is looked up once with
 `conversations.replies`: it is ours if the bot wrote in it or was mentioned in it. The answer is cached
 (negative answers briefly, so a later mention elsewhere is picked up soon).
 """
@@ -16,7 +17,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.convert import mentions
-from adapters.slack.dedupe import RecentKeys
+from state.recent import RecentKeysFactory, local_recent_keys
 
 log = logging.getLogger(__name__)
 
@@ -29,22 +30,22 @@ MAX_PAGES = 5
 
 
 class BotThreads:
-    def __init__(self, client: AsyncWebClient) -> None:
+    def __init__(self, client: AsyncWebClient, recent_keys: RecentKeysFactory = local_recent_keys) -> None:
         self._client = client
-        self._ours = RecentKeys(max_size=MAX_THREADS, ttl_s=THREAD_TTL_S)
-        self._not_ours = RecentKeys(max_size=MAX_THREADS, ttl_s=NOT_OURS_TTL_S)
+        self._ours = recent_keys("slack-threads", MAX_THREADS, THREAD_TTL_S)
+        self._not_ours = recent_keys("slack-not-our-threads", MAX_THREADS, NOT_OURS_TTL_S)
         self._lookups: dict[str, asyncio.Task[bool]] = {}
 
-    def join(self, channel: str, thread_ts: str) -> None:
+    async def join(self, channel: str, thread_ts: str) -> None:
         """The bot was mentioned in (or is answering in) this thread."""
-        self._ours.touch(_key(channel, thread_ts))
+        await self._ours.touch(_key(channel, thread_ts))
 
-    def known(self, channel: str, thread_ts: str) -> bool | None:
+    async def known(self, channel: str, thread_ts: str) -> bool | None:
         """True / False when cached; None when only Slack can tell (see `check`)."""
         key = _key(channel, thread_ts)
-        if key in self._ours:
+        if await self._ours.contains(key):
             return True
-        if key in self._not_ours:
+        if await self._not_ours.contains(key):
             return False
         return None
 
@@ -63,7 +64,7 @@ class BotThreads:
 
     async def _lookup(self, channel: str, thread_ts: str, bot_user_id: str | None) -> bool:
         ours = bool(bot_user_id) and await self._bot_in_thread(channel, thread_ts, str(bot_user_id))
-        (self._ours if ours else self._not_ours).touch(_key(channel, thread_ts))
+        await (self._ours if ours else self._not_ours).touch(_key(channel, thread_ts))
         return ours
 
     async def _bot_in_thread(self, channel: str, thread_ts: str, bot_user_id: str) -> bool:

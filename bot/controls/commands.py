@@ -28,11 +28,11 @@ from bot.controls.memory_ops import (
 )
 from bot.identity import user_id_for
 from bot.types import ChatIdentity
-from bot.update_queue import UpdateQueue
 from memory.ids import SHORT_ID_CHARS, resolve_short_id
 from memory.mem0_store import Mem0Store
 from memory.store import MemoryUnavailable
 from memory.types import MemoryPage, MemoryRecord
+from state.queue import UpdateQueue
 
 log = logging.getLogger(__name__)
 

@@ -148,3 +148,14 @@ async def test_huge_message_is_cut_with_a_notice(service: ChatService) -> None:
     reply = await service.handle(IncomingMessage(who("alice"), "python rust " * 50_000))
     assert any("longer than" in n for n in reply.notices)
     assert reply.text
+
+
+async def test_an_erasure_elsewhere_drops_the_persons_thread_turns_here(service: ChatService) -> None:
+    alice = ChatIdentity(platform="console", user="alice", channel="c1", thread="t1")
+    bob = ChatIdentity(platform="console", user="bob", channel="c1", thread="t1")
+    await service.handle(IncomingMessage(alice, "tag this: notes on sourdough starters"))
+    await service.handle(IncomingMessage(bob, "tag this: notes on tidal energy"))
+    held = service._threads  # what this worker keeps of recent thread turns, in memory only
+    assert {key.split("\x00")[0] for key in held} == {"console:alice", "console:bob"}
+    service.forget_cached("console:alice")  # announced by the worker that erased alice
+    assert {key.split("\x00")[0] for key in service._threads} == {"console:bob"}

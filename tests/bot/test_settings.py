@@ -45,3 +45,17 @@ def test_bad_settings_name_the_variable_and_hide_secrets(
     assert "SLACK_PORT" in message
     assert "MEMORY_STORE" in message and "edge" in message
     assert ".env.example" in message
+
+
+def test_pgvector_without_a_database_says_what_to_set(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MEMORY_STORE", "pgvector")
+    with pytest.raises(SettingsError) as info:
+        load_settings()
+    assert "DATABASE_URL" in str(info.value) and "?" not in str(info.value)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://bot:hunter2@db.example.com/bot")
+    settings = load_settings()
+    assert settings.database == "postgresql://bot:hunter2@db.example.com/bot"
+    assert "hunter2" not in repr(settings)

@@ -130,3 +130,28 @@ def test_unreadable_source_and_bad_batch_are_refused(source: EdgeVectorStore) ->
         read_points(object())
     with pytest.raises(ValueError, match="batch"):
         copy_points(source, source, batch=0)
+
+
+def test_edge_to_pgvector_twice_keeps_everything_once(source: EdgeVectorStore, pgvector_url: str) -> None:
+    from memory.pgvector_store import PgVectorStore
+
+    target = PgVectorStore(pgvector_url, "memories", DIMS)
+    try:
+        assert copy_points(source, target) == 600
+        assert copy_points(source, target, batch=1000) == 600  # `memorybot migrate` run again
+        with target._get_cursor() as cur:
+            cur.execute(
+                "SELECT COUNT(*), COUNT(*) FILTER (WHERE payload->>'user_id' = 'alice') FROM memories"
+            )
+            assert cur.fetchone() == (600, 200)
+        original = by_id(source.iter_points())
+        copied = target.get(next(iter(original)))
+        assert copied is not None and copied.payload == original[copied.id][1]
+        query = next(iter(original.values()))[0]
+        assert [h.id for h in target.search("", query, 5, {"user_id": "bob"})] == [
+            str(h.id) for h in source.search("", query, 5, {"user_id": "bob"})
+        ]
+        hits = target.hybrid_search("peanut allergy", query, 3, {"user_id": "alice"})
+        assert "allergic to peanuts" in [h.payload["data"] for h in hits]
+    finally:
+        target.close()

@@ -40,3 +40,18 @@ async def test_forget_all_leaves_no_trace_on_disk(tmp_path: Path) -> None:
     leftovers = files_containing(data, MARKER.encode()) + files_containing(data, MARKER.title().encode())
     assert leftovers == [], leftovers
     assert files_containing(data, b"wombat"), "bob's memories must stay"
+
+
+async def test_a_message_answered_across_a_forget_all_does_not_bring_it_back(tmp_path: Path) -> None:
+    """The message arrived, the person erased everything while it was being answered, then its update was
+    queued: it must not land (the erasure is newer than the message)."""
+    alice = ChatIdentity(platform="console", user="alice", channel="c1")
+    async with build_service(make_settings(tmp_path / "data")) as service:
+        in_the_works = IncomingMessage(alice, f"I like {MARKER} content", message_id="m1")
+        await service.forget_everything("console:alice")
+        reply = await service.handle(in_the_works)
+        assert reply.text
+        await service.handle(IncomingMessage(alice, "I like wombat content", message_id="m2"))
+        await service.drain()
+        remembered = [m.text for m in (await service.list_memories(alice, limit=20)).items]
+    assert remembered and not [t for t in remembered if MARKER in t.lower()], remembered

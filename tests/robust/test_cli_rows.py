@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.update_queue import UpdateQueue
+from state.sqlite_queue import SqliteUpdateQueue as UpdateQueue
 from tests.robust.conftest import Cli, closed_port, one_clear_line
 
 
@@ -169,7 +169,7 @@ def test_queue_retry_of_an_unknown_key_fails_clearly(cli: Cli) -> None:
 def test_migrate_names_the_real_problem(cli: Cli) -> None:
     result = cli("migrate", "--to-store", "nope")
     assert result.exit_code == 2
-    assert "--to-store must be edge or qdrant-local, not 'nope'" in one_clear_line(result)
+    assert "--to-store must be edge, qdrant-local or pgvector, not 'nope'" in one_clear_line(result)
     both = cli("migrate", "--to-store", "edge", "--to-url", "http://localhost:6333")
     assert both.exit_code == 2 and "exactly one" in one_clear_line(both)
 

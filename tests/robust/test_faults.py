@@ -12,7 +12,7 @@ from bot import messages
 from bot.app import build_service
 from bot.errors import DataDirError
 from bot.types import ChatIdentity, IncomingMessage
-from bot.update_queue import UpdateQueue
+from state.sqlite_queue import SqliteUpdateQueue as UpdateQueue
 from tests.conftest import make_settings
 from tests.fakes.qdrant_server import FakeQdrant
 

@@ -11,8 +11,8 @@ from adapters.slack.convert import (
     strip_mention,
     workspace_for,
 )
-from adapters.slack.dedupe import RecentKeys
 from bot.identity import user_id_for
+from state.recent import RecentKeys
 from tests.fakes import slack_payloads as p
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.update_queue import UpdateQueue
+from state.sqlite_queue import SqliteUpdateQueue as UpdateQueue
 
 
 def test_enqueue_is_idempotent_per_key(tmp_path: Path) -> None:
@@ -51,3 +51,14 @@ def test_done_jobs_keep_no_text_and_purge_removes_a_user(tmp_path: Path) -> None
     for file in tmp_path.iterdir():
         assert b"alice-marker-qq" not in file.read_bytes()
         assert b"bob text" not in file.read_bytes()
+
+
+def test_a_message_that_arrived_before_a_forget_all_queues_nothing(tmp_path: Path) -> None:
+    import time
+
+    queue = UpdateQueue(tmp_path / "q.db")
+    arrived = time.time() - 1
+    queue.purge_user("alice")
+    assert queue.enqueue("k1", "alice", {"text": "old", "received_at": arrived}) is False
+    assert queue.enqueue("k2", "alice", {"text": "new", "received_at": time.time() + 1}) is True
+    assert queue.enqueue("k3", "alice", {"text": "no arrival time"}) is True

@@ -1,9 +1,7 @@
-"""A durable, idempotent queue of memory updates (SQLite in WAL mode in the data directory).
+"""The embedded update queue: SQLite in WAL mode in the data directory (one process per data directory).
 
-The update after a reply is written here *before* the reply goes out, so a crash between the two loses
-nothing: on start-up pending jobs are replayed. The key (platform + message id) makes a retried delivery of
-the same message a no-op. A job that keeps failing is parked with its error instead of being retried forever.
-Finished jobs keep only their key (no text), and a user's rows are purged when they forget everything.
+See `state.queue` for what a queue promises. On start-up, jobs a previous process left pending are simply
+pending again: claims live only in this process's memory.
 """
 
 from __future__ import annotations
@@ -13,9 +11,10 @@ import logging
 import sqlite3
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from state.queue import Job, ParkedJob, erasure_key, received_at
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -30,6 +29,10 @@ CREATE TABLE IF NOT EXISTS jobs (
 );
 CREATE INDEX IF NOT EXISTS jobs_due ON jobs (status, next_at);
 CREATE INDEX IF NOT EXISTS jobs_user ON jobs (user_id);
+CREATE TABLE IF NOT EXISTS erasures (
+    person    TEXT PRIMARY KEY,                    -- sha256 of the user id
+    erased_at REAL NOT NULL
+);
 """
 
 
@@ -39,24 +42,9 @@ _HELD_RETRY_S = 1.0
 """How often jobs held in memory try to reach the file again."""
 
 
-@dataclass(frozen=True, slots=True)
-class Job:
-    key: str
-    user_id: str
-    payload: dict[str, Any]
-    attempts: int
+class SqliteUpdateQueue:
+    """`state.queue.UpdateQueue` on a SQLite file."""
 
-
-@dataclass(frozen=True, slots=True)
-class ParkedJob:
-    key: str
-    user_id: str
-    attempts: int
-    error: str
-    created_at: float
-
-
-class UpdateQueue:
     def __init__(
         self, path: Path, *, max_attempts: int = 5, base_delay_s: float = 0.5, max_delay_s: float = 60.0
     ) -> None:
@@ -88,7 +76,10 @@ class UpdateQueue:
         the file accepts writes again (see `holding`): the reply never fails because of the queue.
         """
         text = json.dumps(payload, ensure_ascii=False)
+        arrived = received_at(payload)
         with self._lock:
+            if arrived is not None and self._erased_after(user_id, arrived):
+                return False
             try:
                 cur = self._conn.execute(
                     "INSERT OR IGNORE INTO jobs (key, user_id, payload, created_at) VALUES (?, ?, ?, ?)",
@@ -101,6 +92,15 @@ class UpdateQueue:
                 self._held[key] = (user_id, text, time.time())
                 return True
             return cur.rowcount == 1
+
+    def _erased_after(self, user_id: str, arrived: float) -> bool:
+        try:
+            row = self._conn.execute(
+                "SELECT 1 FROM erasures WHERE person = ? AND erased_at >= ?", (erasure_key(user_id), arrived)
+            ).fetchone()
+        except sqlite3.Error:
+            return False
+        return row is not None
 
     @property
     def holding(self) -> int:
@@ -204,6 +204,14 @@ class UpdateQueue:
             row = self._conn.execute("SELECT status FROM jobs WHERE key = ?", (key,)).fetchone()
         return row is not None and row[0] == "pending"
 
+    def has_due(self, user_id: str) -> bool:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT 1 FROM jobs WHERE user_id = ? AND status = 'pending' AND next_at <= ? LIMIT 1",
+                (user_id, time.time()),
+            ).fetchone()
+        return row is not None
+
     def pending_count(self) -> int:
         with self._lock:
             return int(self._conn.execute("SELECT COUNT(*) FROM jobs WHERE status = 'pending'").fetchone()[0])
@@ -241,6 +249,10 @@ class UpdateQueue:
         with self._lock:
             for key in [k for k, (owner, _, _) in self._held.items() if owner == user_id]:
                 del self._held[key]
+            self._conn.execute(
+                "INSERT OR REPLACE INTO erasures (person, erased_at) VALUES (?, ?)",
+                (erasure_key(user_id), time.time()),
+            )
             cur = self._conn.execute("DELETE FROM jobs WHERE user_id = ?", (user_id,))
             self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self._conn.execute("VACUUM")

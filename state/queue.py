@@ -1,0 +1,100 @@
+"""The durable queue of memory updates: what every implementation promises, and its job types.
+
+The update after a reply is written to the queue *before* the reply goes out, so a crash between the two
+loses nothing. The key (platform + message id) makes a redelivered message a no-op. A job that keeps failing
+is parked with its error instead of being retried forever. Finished jobs keep only their key (no text), and
+a user's rows are purged when they forget everything.
+
+Methods are synchronous (callers run them in a thread): the embedded SQLite queue is, and the PostgreSQL one
+keeps the same shape so that the update worker does not care which it has.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    key: str
+    user_id: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class ParkedJob:
+    key: str
+    user_id: str
+    attempts: int
+    error: str
+    created_at: float
+
+
+class UpdateQueue(Protocol):
+    max_attempts: int
+
+    def enqueue(self, key: str, user_id: str, payload: dict[str, Any]) -> bool:
+        """Store a job; False when this key was seen before (a retried delivery), or when the person erased
+        everything after the message arrived (`payload["received_at"]`, epoch seconds): an answer that was
+        still being worked out during a forget-all must not bring back what it forgot."""
+        ...
+
+    def due(self, *, limit: int = 64, exclude: set[str] | frozenset[str] = frozenset()) -> list[Job]:
+        """Jobs this process should apply now (with several workers: claimed for this one)."""
+        ...
+
+    def next_due_in(self) -> float | None:
+        """Seconds until the next `due` may return something (0: now); None when nothing is pending."""
+        ...
+
+    def done(self, key: str) -> None: ...
+
+    def failed(self, key: str, error: str, *, transient: bool = False) -> bool:
+        """Record a failure; True when the job is now parked. A `transient` failure (the memory store is
+        down) is retried with the growing delay but never parked."""
+        ...
+
+    @property
+    def holding(self) -> int:
+        """Jobs waiting in memory for the queue's storage to accept writes again."""
+        ...
+
+    def is_pending(self, key: str) -> bool:
+        """Checked under the user's lock just before applying: a forget-all may have purged the job."""
+        ...
+
+    def has_due(self, user_id: str) -> bool:
+        """A job of this person is due or being applied (by any worker): what a new message waits for."""
+        ...
+
+    def pending_count(self) -> int: ...
+
+    def parked(self) -> list[ParkedJob]: ...
+
+    def retry(self, key: str | None = None) -> int:
+        """Move parked jobs (one, or all) back to pending; returns how many."""
+        ...
+
+    def checkpoint(self) -> None:
+        """Let applied jobs' text leave the storage now (after a retention expiry)."""
+        ...
+
+    def purge_user(self, user_id: str) -> int:
+        """Remove every job of a user, pending ones too (they hold the text they asked us to forget), and
+        record the erasure (a hash of the id and the time) for `enqueue`."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def erasure_key(user_id: str) -> str:
+    """What an erasure record keeps of the person: a hash, so the record itself names no one."""
+    return hashlib.sha256(user_id.encode()).hexdigest()
+
+
+def received_at(payload: dict[str, Any]) -> float | None:
+    value = payload.get("received_at")
+    return float(value) if isinstance(value, int | float) else None
