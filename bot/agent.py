@@ -173,6 +173,11 @@ def instructions_for(ctx: RunContext[TagDeps]) -> str:
             f"The person has {deps.memory_total} memories in all; {hidden} older interactions are not shown "
             "above. If they ask what you remember, say how many there are and that /memories lists them all."
         )
+    if not deps.memory_writable:
+        parts.append(
+            "Memory is off for this person right now (paused, or switched off here): nothing they say is "
+            "remembered. Never say you will remember or have noted anything; you may say memory is off."
+        )
     for link in deps.links:
         body = link.text_for_tagging[:SHARED_CONTENT_CHARS]
         parts.append(wrap(SHARED_CONTENT, body, url=link.url, title=link.title))

@@ -22,6 +22,10 @@ FORGET_ALL_REFUSED = (
     "That confirmation isn't valid any more (it expired, or it was made for someone else). "
     "Ask again with /forget all."
 )
+MEMORY_OFF_NOT_KEPT = (
+    "Memory is off for you right now, so I won't remember that. Turn it back on with /memories resume "
+    "(or ask an admin, if memory is switched off in this channel) and tell me again."
+)
 BUSY = "I'm answering a lot of messages right now. Please try again in a few seconds."
 NO_MEMORIES = "I don't remember anything about you yet."
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from bot import messages
 from bot.intents import Intent, detect_intent
 from bot.keyphrases import candidates
 from bot.tag_policy import shape_tags, unformat
@@ -199,6 +200,8 @@ def _acknowledge(operations: list[Operation], deps: TagDeps) -> TagResult:
                 unknown.append(op.key or "that")
         elif isinstance(op, Forget):
             looking.append(op.description)
+    if not deps.memory_writable:
+        return TagResult(reply=messages.MEMORY_OFF_NOT_KEPT)
     parts: list[str] = []
     if name is not None:
         parts.append(f"Nice to meet you, {name}!")

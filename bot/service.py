@@ -210,6 +210,7 @@ class ChatService(MemoryControlCommands):
                 profile=profile_from(guidance, [m for m in memories if m.user_id in scope.readable]),
                 thread=thread,
                 memory_total=total,
+                memory_writable=scope.write,
             )
             result = await self._run_agent(cleaned.text, deps, _history(thread))
         finally:

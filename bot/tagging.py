@@ -68,6 +68,9 @@ class TagDeps:
     """The thread's recent turns, oldest first (an LLM gets them as message history too)."""
     memory_total: int = 0
     """How many memories the speaker has in all (more than `memories` may hold)."""
+    memory_writable: bool = True
+    """False while the person paused memory or an admin switched it off here: nothing they say is kept, so
+    no reply may promise to remember it."""
     _similarity_cache: dict[tuple[str, tuple[str, ...]], list[float]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot import messages as core_messages
 from bot.controls import messages as say
 from bot.controls.store import SqliteControlStore
 from bot.identity import user_id_for
@@ -26,6 +27,9 @@ async def test_a_paused_conversation_leaves_the_store_byte_for_byte_unchanged(
         reply = await talk(service, ALICE, text)
         assert say.PAUSED_NOTICE in reply.notices
         assert reply.memories_used == []  # nothing read either
+        assert "I'll remember" not in reply.text, "a paused person is never promised a memory"
+    statement = await talk(service, ALICE, "I like numbat content")
+    assert statement.text == core_messages.MEMORY_OFF_NOT_KEPT
     assert fingerprint(data_dir) == before
     assert not [t for t in await texts(service, ALICE) if "numbat" in t or "uppercase" in t.lower()]
 
