@@ -103,7 +103,7 @@ def _build_llm(settings: StoreConfig) -> Any:
     if settings.llm_base_url and provider in ("openai", "ollama", "lmstudio", "vllm"):
         config[f"{provider}_base_url" if provider != "vllm" else "vllm_base_url"] = settings.llm_base_url
         if settings.llm_api_key and provider != "ollama":
-            # The tagging model's server, so its key too (Mem0 would otherwise want OPENAI_API_KEY).
+            # The configured model server's key (Mem0 would otherwise want OPENAI_API_KEY).
             config["api_key"] = settings.llm_api_key
     llm = LlmFactory.create(provider, config)
     client = getattr(llm, "client", None)

@@ -102,8 +102,8 @@ def _query_vectors(texts: Sequence[str]) -> list[np.ndarray]:
 def similarity(text: str, others: Sequence[str]) -> list[float]:
     """Cosine similarity of one text to several, symmetric (both sides embedded as queries).
 
-    Vectors are cached per text: the offline tagger compares every candidate tag with the same few dozen
-    reference topics, and re-embedding those on each call made one reply take seconds.
+    Vectors are cached per text: callers compare many short phrases with the same few dozen reference texts,
+    and re-embedding those on each call made one reply take seconds.
     """
     if not others:
         return []
