@@ -287,7 +287,7 @@ class _RssSampler:
 async def _service_driver(settings: Settings) -> AsyncIterator[tuple[Any, Exchange, str]]:
     from bot.app import build_service
 
-    async with build_service(settings) as service:
+    async with build_service(settings, warm_up=True) as service:
 
         async def exchange(user: str, text: str) -> tuple[str, float]:
             message_id = str(uuid.uuid4())
@@ -328,7 +328,7 @@ async def _slack_driver(
                 "slack_port": 0,
             }
         )
-        async with build_service(slack_settings) as service:
+        async with build_service(slack_settings, warm_up=True) as service:
             adapter = SlackAdapter(slack_settings, service)
             serving = asyncio.create_task(adapter.start())
             await adapter.started()

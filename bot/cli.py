@@ -96,7 +96,7 @@ def chat(user: Annotated[str, typer.Option("--user", help="Who you are in this c
         from adapters.console import ConsoleAdapter
         from bot.app import build_service
 
-        async with build_service(settings) as service:
+        async with build_service(settings, warm_up=True) as service:
             await ConsoleAdapter(service, user=name).start()
 
     _run(go)
@@ -259,7 +259,7 @@ def run() -> None:
         from bot.app import build_service
         from bot.runner import run_adapters
 
-        async with build_service(settings) as service:
+        async with build_service(settings, warm_up=True) as service:
             await run_adapters(settings, service)
 
     _run(go, terminal=_console_only())
