@@ -4,5 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")"
 bash scripts/setup.sh
 .venv/bin/python -m pytest "$@"
-.venv/bin/ruff check bot adapters memory state bench tests
+.venv/bin/ruff check memorybot bot adapters memory state bench tests
 .venv/bin/mypy

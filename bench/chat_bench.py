@@ -285,7 +285,7 @@ class _RssSampler:
 
 @asynccontextmanager
 async def _service_driver(settings: Settings) -> AsyncIterator[tuple[Any, Exchange, str]]:
-    from bot.app import build_service
+    from memorybot.app import build_service
 
     async with build_service(settings, warm_up=True) as service:
 
@@ -305,7 +305,7 @@ async def _slack_driver(
     from pydantic import SecretStr
 
     from adapters.slack import SlackAdapter
-    from bot.app import build_service
+    from memorybot.app import build_service
 
     replies: dict[str, asyncio.Queue[float]] = {}
 

@@ -106,7 +106,7 @@ async def _fleet(
 
 async def _start(cwd: Path, env: dict[str, str]) -> tuple[asyncio.subprocess.Process, int]:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run",
+        sys.executable, "-m", "memorybot", "run",
         cwd=cwd, env=env, stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip

@@ -60,7 +60,7 @@ def settings(data_dir: Path) -> Settings:
 
 @pytest.fixture
 async def service(settings: Settings) -> AsyncIterator[ChatService]:
-    from bot.app import build_service
+    from memorybot.app import build_service
 
     async with build_service(settings) as svc:
         yield svc

@@ -36,7 +36,7 @@ def memorybot(
     for name in unset:
         full_env.pop(name, None)
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
+        [sys.executable, "-m", "memorybot", *args],
         input=stdin,
         capture_output=True,
         text=True,

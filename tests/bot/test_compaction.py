@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.app import build_service
 from bot.types import ChatIdentity, IncomingMessage
+from memorybot.app import build_service
 from tests.conftest import make_settings
 
 ALICE = ChatIdentity(platform="console", user="alice", channel="c1")

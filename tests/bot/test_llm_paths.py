@@ -18,11 +18,11 @@ import pydantic_ai.models
 import pytest
 
 from bot import messages
-from bot.app import build_service
 from bot.judge import JUDGE_PROMPT
 from bot.service import ChatService
 from bot.types import ChatIdentity, IncomingMessage, Reply
 from memory.types import MemoryRecord
+from memorybot.app import build_service
 from tests.conftest import make_settings
 from tests.fakes.openai_server import (
     Answer,

@@ -36,7 +36,7 @@ SCRIPTS = scripts()
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def shared_service(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[ChatService]:
-    from bot.app import build_service
+    from memorybot.app import build_service
 
     settings = make_settings(tmp_path_factory.mktemp("conversations") / "data")
     async with build_service(settings) as service:

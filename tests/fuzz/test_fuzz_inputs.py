@@ -18,12 +18,12 @@ from typer.testing import CliRunner
 
 from adapters.discord.convert import to_incoming
 from adapters.slack.convert import action_identity, command_identity, incoming_from_event, plain_text
-from bot.app import build_service
-from bot.cli import app
 from bot.identity import user_id_for
 from bot.links.urls import MAX_URLS_PER_MESSAGE, find_urls, normalise_url
 from bot.service import ChatService
 from bot.types import ChatIdentity, IncomingMessage, Reply
+from memorybot.app import build_service
+from memorybot.cli import app
 from tests.conftest import make_settings
 from tests.fakes import discord_payloads
 from tests.fuzz.conftest import ANY_CHAR, TEXT

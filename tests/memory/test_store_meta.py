@@ -12,13 +12,13 @@ import pytest
 from qdrant_edge import PointVectors, UpdateOperation
 from typer.testing import CliRunner
 
-from bot.cli import app
 from memory.client import build_mem0
 from memory.edge.schema import BM25, BM25_VECTOR
 from memory.embedder import embed_static
 from memory.mem0_store import Mem0Store
 from memory.store_meta import INDEX_FILE, EmbedderMismatch
 from memory.types import NewMemory
+from memorybot.cli import app
 from tests.conftest import make_settings
 
 MAY = {"session_date": "1:56 pm on 8 May, 2023"}

@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from bot.app import build_service
 from bot.types import ChatIdentity, IncomingMessage
+from memorybot.app import build_service
 from tests.conftest import make_settings
 
 MARKER = "potoroomarker"

@@ -11,8 +11,8 @@ import textwrap
 from pathlib import Path
 
 from bot import messages
-from bot.app import build_service
 from bot.types import ChatIdentity, IncomingMessage
+from memorybot.app import build_service
 from tests.conftest import make_settings
 
 ALICE = ChatIdentity(platform="console", user="alice", channel="c1")
@@ -22,7 +22,7 @@ ALICE = ChatIdentity(platform="console", user="alice", channel="c1")
 CRASH_SCRIPT = textwrap.dedent(
     """
     import asyncio, sys
-    from bot.app import build_service
+    from memorybot.app import build_service
     from bot.settings import Settings
     from bot.types import ChatIdentity, IncomingMessage
 
@@ -64,7 +64,7 @@ def test_update_survives_sigkill_after_reply_and_lands_exactly_once(tmp_path: Pa
 
     for _ in range(2):  # the first restart replays; the second must not add it again
         done = subprocess.run(
-            [sys.executable, "-m", "bot", "memories", "--user", "alice", "--json"],
+            [sys.executable, "-m", "memorybot", "memories", "--user", "alice", "--json"],
             capture_output=True,
             text=True,
             timeout=120,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.app import build_service
 from bot.types import ChatIdentity, IncomingMessage
+from memorybot.app import build_service
 from tests.conftest import make_settings
 
 MARKER = "quokkamarker"

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot import messages
-from bot.app import build_service
 from bot.service import ChatService
 from bot.types import ChatIdentity, IncomingMessage
+from memorybot.app import build_service
 from tests.conftest import make_settings
 from tests.fakes.web import FakeWeb
 

@@ -12,10 +12,10 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from bot.cli_guard import GuardedGroup
 from bot.errors import EXIT_FAULT, EXIT_INTERRUPTED, EXIT_USAGE, SettingsError, explain
 from bot.logs import configure_logging
 from memory.store import MemoryUnavailable
+from memorybot.cli_guard import GuardedGroup
 from tests.conftest import make_settings
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from memorybot.cli import main
 from state.sqlite_queue import SqliteUpdateQueue as UpdateQueue
 from tests.robust.conftest import Cli, closed_port, one_clear_line
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from bot import messages
-from bot.app import build_service
 from bot.types import ChatIdentity, IncomingMessage
+from memorybot.app import build_service
 from tests.conftest import make_settings
 from tests.robust.test_faults import _until
 

@@ -9,9 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot import messages
-from bot.app import build_service
 from bot.errors import DataDirError
 from bot.types import ChatIdentity, IncomingMessage
+from memorybot.app import build_service
 from state.sqlite_queue import SqliteUpdateQueue as UpdateQueue
 from tests.conftest import make_settings
 from tests.fakes.qdrant_server import FakeQdrant

@@ -77,7 +77,7 @@ def test_a_terminal_chat_has_no_banner_and_ctrl_c_says_goodbye(tmp_path: Path) -
         os.chdir(tmp_path)
         os.execve(
             sys.executable,
-            [sys.executable, "-m", "bot", "chat", "--user", "pat"],
+            [sys.executable, "-m", "memorybot", "chat", "--user", "pat"],
             _environment(tmp_path / "d"),
         )
     terminal = Terminal(fd, pid)

@@ -225,8 +225,8 @@ async def test_every_worker_hears_of_an_erasure(db: str) -> None:
 
 
 async def test_an_unreachable_database_stops_start_up_with_a_message(tmp_path: Path) -> None:
-    from bot.app import build_service
     from bot.errors import ServiceUnreachable
+    from memorybot.app import build_service
     from tests.conftest import make_settings
 
     settings = make_settings(tmp_path / "data", database_url="postgresql://bot:hunter2@127.0.0.1:1/bot")

@@ -39,7 +39,7 @@ async def test_memorybot_run_answers_a_mention(tmp_path: Path) -> None:
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "bot",
+            "memorybot",
             "run",
             env=child_env(tmp_path / "data", fake, guild["id"]),
             cwd=tmp_path,
@@ -84,7 +84,7 @@ async def test_memorybot_run_stops_on_malformed_discord_settings(tmp_path: Path)
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "bot",
+            "memorybot",
             "run",
             env=child_env(tmp_path / "data", fake, "my-server"),
             cwd=tmp_path,

@@ -24,10 +24,10 @@ import pytest_asyncio
 from adapters.discord import DiscordAdapter
 from adapters.discord.render import DISCORD_COMMANDS
 from bot import messages
-from bot.app import build_service
 from bot.service import ChatService
 from bot.settings import Settings
 from bot.types import ChatIdentity
+from memorybot.app import build_service
 from tests.adapters.discord.conftest import answers_to, discord_settings, running
 from tests.conftest import make_settings
 from tests.fakes import discord_payloads as wire

@@ -34,7 +34,7 @@ async def test_memorybot_run_answers_a_signed_mention_in_its_thread(
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bot",
+        "memorybot",
         "run",
         cwd=tmp_path,  # no .env of the developer's is read
         env=env,

@@ -30,9 +30,9 @@ from pydantic_ai.messages import ModelMessage, ModelResponse, ToolCallPart, User
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 
 from bot import messages
-from bot.app import build_service
 from bot.settings import Settings
 from bot.types import ChatIdentity
+from memorybot.app import build_service
 from tests.adapters.slack.conftest import events_url, running, slack_settings
 from tests.adapters.slack.helpers import SlackHarness, mrkdwn
 from tests.conftest import make_settings

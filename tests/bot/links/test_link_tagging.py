@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import build_service
 from bot.service import ChatService
 from bot.settings import Settings
 from bot.types import ChatIdentity, IncomingMessage
+from memorybot.app import build_service
 from tests.conftest import make_settings
 from tests.fakes.web import FakeWeb
 
@@ -81,7 +81,7 @@ async def test_console_chat_tags_a_pasted_link(web: FakeWeb, tmp_path: Path) -> 
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bot",
+        "memorybot",
         "chat",
         "--user",
         "alice",

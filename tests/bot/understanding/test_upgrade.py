@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.app import build_service
 from bot.types import ChatIdentity, IncomingMessage
 from bot.understanding.records import preference_in, profile_from
 from bot.understanding.upgrade import MARKER
 from memory.client import build_mem0
 from memory.mem0_store import Mem0Store
+from memorybot.app import build_service
 from state.sqlite_queue import SqliteUpdateQueue as UpdateQueue
 from tests.conftest import make_settings
 

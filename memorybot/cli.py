@@ -1,4 +1,4 @@
-"""The `memorybot` command line (also `python -m bot`)."""
+"""The `memorybot` command line (also `python -m memorybot`)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ import typer
 from rich.console import Console
 
 from bench.cli import bench_app
-from bot.cli_guard import GuardedGroup, clean_argv
 from bot.errors import NotFound, SettingsError, UsageError
 from bot.settings import Settings, load_settings
 from bot.types import ChatIdentity, IncomingMessage
+from memorybot.cli_guard import GuardedGroup, clean_argv
 
 app = typer.Typer(
     cls=GuardedGroup,
@@ -46,7 +46,7 @@ def _settings(*, terminal: bool = True) -> Settings:
     WARNING unless LOG_LEVEL says otherwise, and tracebacks go to a file; `terminal=False` (the bot serving
     Slack or Discord) keeps the operator's log as configured."""
     from bot.logs import configure_logging
-    from bot.startup import check_data_dir
+    from memorybot.startup import check_data_dir
 
     settings = load_settings()
     check_data_dir(settings.data_dir)
@@ -57,7 +57,7 @@ def _settings(*, terminal: bool = True) -> Settings:
 
 
 def _run(fn: Callable[[Settings], Coroutine[Any, Any, T]], *, terminal: bool = True) -> T:
-    """Run one command's coroutine; its faults reach the command group's boundary (`bot.cli_guard`)."""
+    """Run one command's coroutine; its faults reach the command group's boundary (`memorybot.cli_guard`)."""
     return asyncio.run(fn(_settings(terminal=terminal)))
 
 
@@ -94,7 +94,7 @@ def chat(user: Annotated[str, typer.Option("--user", help="Who you are in this c
 
     async def go(settings: Settings) -> None:
         from adapters.console import ConsoleAdapter
-        from bot.app import build_service
+        from memorybot.app import build_service
 
         async with build_service(settings, warm_up=True) as service:
             await ConsoleAdapter(service, user=name).start()
@@ -112,7 +112,7 @@ def ask(
     name = _name(user)
 
     async def go(settings: Settings) -> dict[str, Any]:
-        from bot.app import build_service
+        from memorybot.app import build_service
 
         async with build_service(settings) as service:
             identity = ChatIdentity(platform="console", user=name, channel="cli")
@@ -146,8 +146,8 @@ def memories(
     uid = _user_id(user, user_id)
 
     async def go(settings: Settings) -> dict[str, Any]:
-        from bot.app import build_service
         from bot.controls.audit import operator
+        from memorybot.app import build_service
 
         async with build_service(settings) as service:
             await service.drain()  # replay updates a previous process left pending
@@ -196,8 +196,8 @@ def forget(
             raise typer.Exit(1)
 
     async def go(settings: Settings) -> int:
-        from bot.app import build_service
         from bot.controls.audit import operator
+        from memorybot.app import build_service
 
         async with build_service(settings) as service:
             # Audited: who erased whose memories and how many, never what they said.
@@ -256,8 +256,8 @@ def run() -> None:
     """Start every adapter whose settings are present; the console chat when none is."""
 
     async def go(settings: Settings) -> None:
-        from bot.app import build_service
-        from bot.runner import run_adapters
+        from memorybot.app import build_service
+        from memorybot.runner import run_adapters
 
         async with build_service(settings, warm_up=True) as service:
             await run_adapters(settings, service)
@@ -313,7 +313,7 @@ def migrate(
     if to_store == "pgvector" and not settings.database_url:
         raise UsageError("--to-store pgvector copies into the PostgreSQL at DATABASE_URL: set it first.")
     if to_url:
-        from bot.startup import check_qdrant_server
+        from memorybot.startup import check_qdrant_server
 
         asyncio.run(check_qdrant_server(to_url, to_api_key))
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -380,7 +380,7 @@ def guidance_list() -> None:
     """Show the guidance, oldest first."""
 
     async def go(settings: Settings) -> list[Any]:
-        from bot.app import build_service
+        from memorybot.app import build_service
 
         async with build_service(settings) as service:
             return await service.store.heuristics()
@@ -399,7 +399,7 @@ def guidance_add(text: Annotated[str, typer.Argument(help='e.g. "Prefers singula
         raise UsageError('Guidance needs some text, e.g. memorybot guidance add "Prefers singular tags".')
 
     async def go(settings: Settings) -> list[Any]:
-        from bot.app import build_service
+        from memorybot.app import build_service
 
         async with build_service(settings) as service:
             return await service.add_guidance(text)
@@ -425,7 +425,7 @@ def guidance_remove(
     """Remove one piece of guidance."""
 
     async def go(settings: Settings) -> bool:
-        from bot.app import build_service
+        from memorybot.app import build_service
 
         async with build_service(settings) as service:
             from memory.ids import resolve_short_id
@@ -443,7 +443,7 @@ def guidance_suggestions() -> None:
     """Corrections that several people made, proposed as guidance for everyone (accept or reject them)."""
 
     async def go(settings: Settings) -> list[Any]:
-        from bot.app import build_service
+        from memorybot.app import build_service
 
         async with build_service(settings) as service:
             return service.guidance_suggestions()
@@ -461,7 +461,7 @@ def guidance_suggestions() -> None:
 
 def _decide(suggestion_id: str, *, accept: bool) -> None:
     async def go(settings: Settings) -> Any:
-        from bot.app import build_service
+        from memorybot.app import build_service
 
         async with build_service(settings) as service:
             return await service.decide_suggestion(suggestion_id, accept=accept)
@@ -494,7 +494,7 @@ def compact() -> None:
     """Physically remove deleted memories from the store and Mem0's history (with the bot stopped)."""
 
     async def go(settings: Settings) -> None:
-        from bot.app import build_service
+        from memorybot.app import build_service
 
         async with build_service(settings) as service:
             await service.store.compact()

@@ -23,11 +23,11 @@ async def build_service(settings: Settings, *, warm_up: bool = False) -> AsyncIt
     long-lived bot or chat, not for a one-shot command that may never tag anything.
 
     Raises:
-        DataDirError, SettingsError, ServiceUnreachable: a start-up check failed (`bot.startup`); the
+        DataDirError, SettingsError, ServiceUnreachable: a start-up check failed (`memorybot.startup`); the
             message names the setting and the fix.
     """
-    from bot.startup import check_start_up
     from memory.client import configure_mem0_environment
+    from memorybot.startup import check_start_up
 
     await check_start_up(settings)
     _no_banner()

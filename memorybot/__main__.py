@@ -1,0 +1,3 @@
+from memorybot.cli import main
+
+main()
