@@ -19,9 +19,22 @@ class Recorded:
     query: dict[str, str]
     json: Any
     files: dict[str, bytes] = field(default_factory=dict)
+    via: str | None = None
+    """The label in the URL the bot was given (`FakeDiscord.api_url_via`): which process made the request."""
 
     def payload(self) -> JSON:
         return self.json if isinstance(self.json, dict) else {}
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One gateway event sent to one session: which shard of which process received it."""
+
+    event: str
+    id: str
+    """The message's or interaction's id."""
+    shard: int
+    via: str | None
 
 
 @dataclass

@@ -5,6 +5,11 @@ HELLO, heartbeat ACK, READY with `application` and GUILD_CREATE on IDENTIFY; tes
 and INTERACTION_CREATE frames and wait for the bot's requests with a deadline. Quirks copied from Discord
 because discord.py depends on them: JSON replies carry the content type `application/json` exactly (no
 charset), messages the bot posts come back to it as MESSAGE_CREATE, and message content is privileged.
+
+Sharding as Discord does it: IDENTIFY carries `shard: [id, count]` (an id outside the count closes with
+4010), a session receives only its guilds (`(guild_id >> 22) % count`), DMs go to shard 0, and RESUME
+keeps the shard the session had. Several processes can share one fake: give each its own `api_url_via` /
+`gateway_url_via` label and every request and delivered event says which process it came from or went to.
 """
 
 from __future__ import annotations
@@ -13,21 +18,36 @@ import itertools
 import json
 import secrets
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import BodyPartReader, WSMsgType, web
 
 from tests.fakes import discord_payloads as wire
 from tests.fakes.discord_payloads import JSON
-from tests.fakes.discord_records import Interaction, Recorded, RequestLog
+from tests.fakes.discord_records import Delivery, Interaction, Recorded, RequestLog
 
-__all__ = ["EPHEMERAL", "JSON", "FakeDiscord", "Interaction", "Recorded"]
+__all__ = ["EPHEMERAL", "JSON", "Delivery", "FakeDiscord", "Interaction", "Recorded"]
 
 EPHEMERAL = 64
 MODAL = 9
 """Interaction callback type: answer with a modal."""
 MESSAGE_CONTENT_INTENT = 1 << 15
 _EPOCH_MS = 1420070400000
+INVALID_SHARD = 4010
+
+
+@dataclass(frozen=True, slots=True)
+class _Session:
+    ws: web.WebSocketResponse
+    shard: tuple[int, int]
+    """(shard id, shard count), as identified."""
+    via: str | None
+    session_id: str
+
+    def owns(self, guild_id: int | None) -> bool:
+        shard_id, shard_count = self.shard
+        return (0 if guild_id is None else (guild_id >> 22) % shard_count) == shard_id
 
 
 class FakeDiscord(RequestLog):
@@ -67,7 +87,10 @@ class FakeDiscord(RequestLog):
         self.commands: dict[str, list[JSON]] = {}
         """Synced command payloads by scope: "global" or the guild id."""
         self.interactions: dict[str, Interaction] = {}
-        self._sessions: list[tuple[web.WebSocketResponse, tuple[int, int]]] = []
+        self.delivered: list[Delivery] = []
+        """Every MESSAGE_CREATE / INTERACTION_CREATE sent, per receiving session."""
+        self._sessions: list[_Session] = []
+        self._shards_by_session: dict[str, tuple[int, int]] = {}
         self._sequences: dict[int, itertools.count[int]] = {}
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -78,6 +101,8 @@ class FakeDiscord(RequestLog):
         app = web.Application()
         app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", "/api/v10/{tail:.*}", self._rest)
+        app.router.add_get("/{via}/gateway", self._gateway)
+        app.router.add_route("*", "/{via}/api/v10/{tail:.*}", self._rest)
         self._runner = web.AppRunner(app, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -86,8 +111,8 @@ class FakeDiscord(RequestLog):
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        for ws, _ in list(self._sessions):
-            await ws.close()
+        for session in list(self._sessions):
+            await session.ws.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -98,6 +123,18 @@ class FakeDiscord(RequestLog):
     @property
     def gateway_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/gateway"
+
+    def api_url_via(self, via: str) -> str:
+        """`api_url` for one process: its requests are recorded with `via` (a path segment, not "api")."""
+        return f"http://127.0.0.1:{self.port}/{via}/api/v10"
+
+    def gateway_url_via(self, via: str) -> str:
+        return f"ws://127.0.0.1:{self.port}/{via}/gateway"
+
+    @property
+    def shards(self) -> list[tuple[int, str | None]]:
+        """The connected sessions: (shard id, via), in connection order."""
+        return [(session.shard[0], session.via) for session in self._sessions]
 
     # --- world building ----------------------------------------------------------------------------
 
@@ -254,7 +291,8 @@ class FakeDiscord(RequestLog):
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
-        session: tuple[web.WebSocketResponse, tuple[int, int]] | None = None
+        via = request.match_info.get("via")
+        session: _Session | None = None
         sequence = itertools.count(1)
         await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": 41250}, "s": None, "t": None}))
         try:
@@ -265,11 +303,11 @@ class FakeDiscord(RequestLog):
                 if message["op"] == 1:
                     await ws.send_str(json.dumps({"op": 11, "d": None, "s": None, "t": None}))
                 elif message["op"] == 2:
-                    session = await self._identify(ws, message["d"], sequence)
+                    session = await self._identify(ws, message["d"], sequence, via)
                     if session is None:
                         break
                 elif message["op"] == 6:  # RESUME after a dropped connection: the same shard, caught up
-                    session = await self._resume(ws, message["d"], sequence)
+                    session = await self._resume(ws, message["d"], sequence, via)
         finally:
             if session in self._sessions:
                 self._sessions.remove(session)
@@ -277,14 +315,15 @@ class FakeDiscord(RequestLog):
 
     async def drop_connections(self, code: int = 4000) -> None:
         """The gateway drops every bot connection (4000: an unknown error, which clients resume from)."""
-        for ws, _ in list(self._sessions):
-            await ws.close(code=code, message=b"Unknown error.")
+        for session in list(self._sessions):
+            await session.ws.close(code=code, message=b"Unknown error.")
 
     async def _resume(
-        self, ws: web.WebSocketResponse, data: JSON, sequence: itertools.count[int]
-    ) -> tuple[web.WebSocketResponse, tuple[int, int]]:
+        self, ws: web.WebSocketResponse, data: JSON, sequence: itertools.count[int], via: str | None
+    ) -> _Session:
         self.resumes.append(data)
-        session = (ws, (0, 1))
+        session_id = str(data.get("session_id"))
+        session = _Session(ws, self._shards_by_session.get(session_id, (0, 1)), via, session_id)
         self._sessions.append(session)
         self._sequences[id(ws)] = sequence
         await ws.send_str(json.dumps({"op": 0, "t": "RESUMED", "s": next(sequence), "d": {}}))
@@ -292,8 +331,8 @@ class FakeDiscord(RequestLog):
         return session
 
     async def _identify(
-        self, ws: web.WebSocketResponse, data: JSON, sequence: itertools.count[int]
-    ) -> tuple[web.WebSocketResponse, tuple[int, int]] | None:
+        self, ws: web.WebSocketResponse, data: JSON, sequence: itertools.count[int], via: str | None
+    ) -> _Session | None:
         self.identifies.append(data)
         await self._notify()
         if data.get("token") != self.token:
@@ -303,13 +342,17 @@ class FakeDiscord(RequestLog):
             await ws.close(code=4014, message=b"Disallowed intent(s).")
             return None
         shard_id, shard_count = data.get("shard") or [0, 1]
-        guilds = [g for gid, g in self.guilds.items() if (gid >> 22) % shard_count == shard_id]
+        if not 0 <= shard_id < shard_count:
+            await ws.close(code=INVALID_SHARD, message=b"Invalid shard.")
+            return None
+        session = _Session(ws, (shard_id, shard_count), via, secrets.token_hex(16))
+        guilds = [g for gid, g in self.guilds.items() if session.owns(gid)]
         ready = {
             "v": 10,
             "user": {**self.bot, "verified": True, "mfa_enabled": False, "flags": 0},
             "guilds": [{"id": g["id"], "unavailable": True} for g in guilds],
-            "session_id": secrets.token_hex(16),
-            "resume_gateway_url": self.gateway_url,
+            "session_id": session.session_id,
+            "resume_gateway_url": self.gateway_url_via(via) if via else self.gateway_url,
             "shard": [shard_id, shard_count],
             "application": {"id": str(self.application_id), "flags": 0},
             "private_channels": [],
@@ -318,8 +361,8 @@ class FakeDiscord(RequestLog):
         await ws.send_str(json.dumps({"op": 0, "t": "READY", "s": next(sequence), "d": ready}))
         for guild in guilds:
             await ws.send_str(json.dumps({"op": 0, "t": "GUILD_CREATE", "s": next(sequence), "d": guild}))
-        session = (ws, (shard_id, shard_count))
         self._sessions.append(session)
+        self._shards_by_session[session.session_id] = session.shard
         self._sequences[id(ws)] = sequence
         await self._notify()
         return session
@@ -328,18 +371,19 @@ class FakeDiscord(RequestLog):
         """Send a gateway event to the session that owns `guild_id` (DMs go to shard 0)."""
         if not self._sessions:
             raise AssertionError("the bot is not connected to the fake gateway")
-        for ws, (shard_id, shard_count) in self._sessions:
-            owner = (guild_id >> 22) % shard_count if guild_id else 0
-            if owner == shard_id:
-                seq = self._sequences.setdefault(id(ws), itertools.count(1))
-                await ws.send_str(json.dumps({"op": 0, "t": event, "s": next(seq), "d": data}))
+        for session in list(self._sessions):
+            if session.owns(guild_id):
+                self.delivered.append(Delivery(event, str(data.get("id")), session.shard[0], session.via))
+                seq = self._sequences.setdefault(id(session.ws), itertools.count(1))
+                await session.ws.send_str(json.dumps({"op": 0, "t": event, "s": next(seq), "d": data}))
 
     # --- REST --------------------------------------------------------------------------------------
 
     async def _rest(self, request: web.Request) -> web.Response:
         path = "/" + request.match_info["tail"]
         body, files = await _read_body(request)
-        recorded = Recorded(request.method, path, dict(request.query), body, files)
+        via = request.match_info.get("via")
+        recorded = Recorded(request.method, path, dict(request.query), body, files, via)
         self.record(recorded)
         try:
             return await self._route(request, recorded)
