@@ -192,14 +192,15 @@ async def until(condition: Callable[[], Awaitable[bool]], what: str, deadline_s:
         await asyncio.sleep(0.05)
 
 
-async def job_done(database_url: str, key: str) -> None:
-    """Wait until the update that the message with job key `key` caused has been applied."""
+async def jobs_done(database_url: str, *keys: str) -> None:
+    """Wait until the updates the messages with these job keys caused have all been applied."""
+    wanted = sorted(set(keys))
 
     async def done() -> bool:
-        found = await rows(database_url, "SELECT status FROM mb_update_jobs WHERE key = %s", key)
-        return bool(found) and found[0][0] == "done"
+        query = "SELECT COUNT(*) FROM mb_update_jobs WHERE key = ANY(%s) AND status = 'done'"
+        return (await rows(database_url, query, wanted))[0][0] == len(wanted)
 
-    await until(done, f"update {key} to be applied")
+    await until(done, f"updates {wanted[:3]}… ({len(wanted)}) to be applied")
 
 
 @asynccontextmanager
