@@ -2,8 +2,11 @@
 
 Beside the embedded run (`bench.chat_bench`): the same simulated users and messages, but each message goes to
 the next worker in turn (a round-robin load balancer), all workers share a throwaway PostgreSQL with pgvector
-(`DATABASE_URL`, `MEMORY_STORE=pgvector`), and the fake Slack runs in this process. The server and the fakes
-come from the checkout's tests (`tests/fakes/`): run from a checkout with the dev extras (pgserver).
+(`DATABASE_URL`, `MEMORY_STORE=pgvector`), and the fake Slack runs in this process. The fakes, and the
+server unless one is given (`--database-url`, an empty database: the workers create the bot's tables in
+it), come from the checkout's tests (`tests/fakes/`, `bench.postgres`): run from a checkout with the dev
+extras (pgserver). The workers use the embedder of the embedded run they are compared with, and no setting
+from the shell or `.env` beyond that.
 
 The update lag is reply → the job is `done` in the shared queue (polled), checked afterwards against the
 vectors table for a memory carrying the job's key. Peak RSS is the workers' summed resident memory.
@@ -27,7 +30,9 @@ from rich.progress import Progress
 
 from bench.chat_bench import MESSAGES, ChatBenchRun, load_slack_fakes
 from bench.metrics import latency_summary
+from bench.postgres import bench_database
 from bench.progress import start_step
+from bot.settings import EmbedderName, Settings
 
 _REPLY_TIMEOUT_S = 120.0
 _START_TIMEOUT_S = 180.0
@@ -41,6 +46,9 @@ class FleetBenchConfig:
     workers: int = 3
     users: int = 50
     messages: int = 20
+    embedder: EmbedderName = "wordllama"
+    database_url: str | None = None
+    """An empty PostgreSQL database with pgvector; None: a throwaway server (`bench.postgres`)."""
 
 
 async def run_fleet_bench(config: FleetBenchConfig, progress: Progress) -> ChatBenchRun:
@@ -48,13 +56,11 @@ async def run_fleet_bench(config: FleetBenchConfig, progress: Progress) -> ChatB
     if isinstance(fakes, str):
         raise RuntimeError(f"the workers run needs the fake Slack: {fakes}")
     slack_api, payloads = fakes
-    from tests.fakes.postgres_server import postgres_server
-
-    with postgres_server() as server:
-        if not server.has_pgvector:
-            raise RuntimeError("the PostgreSQL found has no pgvector extension (install the dev extras)")
-        async with _fleet(config, slack_api, server.url()) as (ports, processes, replies, url):
-            return await _load(config, slack_api, payloads, ports, processes, replies, url, progress)
+    with bench_database(config.database_url) as database:
+        async with _fleet(config, slack_api, database.url) as (ports, processes, replies, url):
+            run = await _load(config, slack_api, payloads, ports, processes, replies, url, progress)
+        run.section["postgres"] = database.described
+        return run
 
 
 @asynccontextmanager
@@ -69,9 +75,11 @@ async def _fleet(
             inbox.put_nowait(time.perf_counter())
 
     config.work_dir.mkdir(parents=True, exist_ok=True)
+    ours = {*(name.upper() for name in Settings.model_fields), "MEMORYBOT_DATA_DIR"}
     async with slack_api.FakeSlack(on_call=on_call) as fake:
         env = {
-            **os.environ,
+            **{k: v for k, v in os.environ.items() if k not in ours},  # only what is set below
+            "EMBEDDER": config.embedder,
             "SLACK_BOT_TOKEN": slack_api.BOT_TOKEN,
             "SLACK_SIGNING_SECRET": slack_api.SIGNING_SECRET,
             "SLACK_API_URL": fake.api_url,
@@ -213,6 +221,7 @@ async def _load(
             "PostgreSQL (DATABASE_URL) with pgvector; peak RSS summed over the workers"
         ),
         "store": "pgvector",
+        "embedder": config.embedder,
         "model": "offline",
         "replies": len(reply_ms),
         "errors": len(errors),

@@ -11,7 +11,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Annotated, Literal, cast
 
@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from bench.progress import new_progress
-from bench.stores import EMBEDDERS, RETRIEVALS, STORES, Retrieval, Variant
+from bench.stores import ALL_STORES, EMBEDDERS, RETRIEVALS, STORES, Retrieval, Variant
 from bot.settings import EmbedderName, StoreName
 
 bench_app = typer.Typer(
@@ -67,7 +67,7 @@ def _sizes(values: list[str], stores: list[str]) -> dict[StoreName, int]:
     sizes = {name: size for name, size in DEFAULT_SIZES.items() if name in stores}
     for item in values:
         name, _, number = item.partition("=")
-        if name.strip() not in STORES or not number.strip().isdigit():
+        if name.strip() not in ALL_STORES or not number.strip().isdigit():
             raise typer.BadParameter(
                 f"use STORE=N, e.g. qdrant-local=100000 (got {item!r})", param_hint="--scale-size"
             )
@@ -113,7 +113,22 @@ def memory(
             "--locomo", help="locomo10.json (default: ../shared/data/locomo10.json beside the checkout)."
         ),
     ] = None,
-    stores: Annotated[str, typer.Option("--stores", help="Embedded stores to compare.")] = ",".join(STORES),
+    stores: Annotated[
+        str,
+        typer.Option(
+            "--stores",
+            help="Stores to compare: the embedded edge, qdrant-local, and pgvector (PostgreSQL: "
+            "--database-url, else a throwaway server from the dev extras' pgserver).",
+        ),
+    ] = ",".join(STORES),
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            help="PostgreSQL with pgvector for the pgvector store (each variant in a table of its own, "
+            "dropped afterwards); default: a throwaway server started here (needs pgserver).",
+        ),
+    ] = None,
     retrieval: Annotated[
         str,
         typer.Option("--retrieval", help="Retrieval modes to compare (hybrid only where the store has it)."),
@@ -123,7 +138,9 @@ def memory(
     scale: Annotated[
         bool, typer.Option("--scale", help="Also fill stores with synthetic users and re-measure search.")
     ] = False,
-    scale_stores: Annotated[str, typer.Option("--scale-stores", help="Stores to scale.")] = ",".join(STORES),
+    scale_stores: Annotated[
+        str | None, typer.Option("--scale-stores", help="Stores to scale (default: those compared).")
+    ] = None,
     scale_size: Annotated[
         list[str] | None,
         typer.Option(
@@ -163,7 +180,7 @@ def memory(
             markup=False,
         )
         raise typer.Exit(2)
-    chosen = _names(stores, STORES, "--stores")
+    chosen = _names(stores, ALL_STORES, "--stores")
     modes = _names(retrieval, RETRIEVALS, "--retrieval")
     models = _names(embedders, EMBEDDERS, "--embedders")
     variants = [
@@ -175,13 +192,23 @@ def memory(
     plan = None
     if scale:
         plan = ScalePlan(
-            sizes=_sizes(scale_size or [], _names(scale_stores, STORES, "--scale-stores")),
+            sizes=_sizes(scale_size or [], _names(scale_stores or stores, ALL_STORES, "--scale-stores")),
             queries=scale_queries,
         )
         err.print(f"scale mode: {FILL_METHOD}; sizes {plan.sizes}")
     machine = machine_info()
-    with _work_dir(keep_data) as work:
+    with _work_dir(keep_data) as work, ExitStack() as postgres:
         _quiet_logs(work)
+        database = None
+        if "pgvector" in chosen:
+            from bench.postgres import PostgresUnavailable, bench_database
+
+            try:
+                database = postgres.enter_context(bench_database(database_url))
+            except PostgresUnavailable as exc:
+                err.print(f"pgvector not measured: {exc}.", markup=False)
+                raise typer.Exit(2) from None
+            err.print(f"pgvector: {database.described}", markup=False)
         config = MemoryBenchConfig(
             locomo=path,
             variants=variants,
@@ -189,6 +216,8 @@ def memory(
             reuse_embeddings=reuse_embeddings,
             conversations=conversations,
             scale=plan,
+            database_url=database.url if database else None,
+            database=database.described if database else None,
         )
         try:
             with _progress() as progress:
@@ -233,6 +262,14 @@ def chat(
             help="Also run this many `memorybot run` workers on one throwaway PostgreSQL (0: embedded only).",
         ),
     ] = 3,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            help="An empty PostgreSQL database with pgvector for the workers run (they create the bot's "
+            "tables in it); default: a throwaway server started here (needs pgserver).",
+        ),
+    ] = None,
     out_dir: OutOpt = Path("bench-results"),
     embed_threads: ThreadsOpt = None,
     keep_data: KeepOpt = False,
@@ -242,6 +279,7 @@ def chat(
     then the same load on several workers sharing PostgreSQL (`--workers`)."""
     from bench.chat_bench import ChatBenchConfig, run_chat_bench
     from bench.chat_fleet import FleetBenchConfig, run_fleet_bench
+    from bench.postgres import PostgresUnavailable
     from bench.report import machine_info, markdown, plot_latency_cdf, write_results
 
     if path not in ("auto", "slack-http", "chat-service"):
@@ -267,8 +305,14 @@ def chat(
     fleet = None
     if workers:
         with _work_dir(keep_data) as work, _progress() as progress:
-            fleet_config = FleetBenchConfig(work / "fleet", workers, users, messages)
-            fleet = asyncio.run(run_fleet_bench(fleet_config, progress))
+            fleet_config = FleetBenchConfig(
+                work / "fleet", workers, users, messages, embedder=models[0], database_url=database_url
+            )
+            try:
+                fleet = asyncio.run(run_fleet_bench(fleet_config, progress))
+            except PostgresUnavailable as exc:
+                err.print(f"the workers run did not run: {exc}.", markup=False)
+                raise typer.Exit(2) from None
     first = runs[0].section
     if first["path"] == "chat-service":
         err.print(f"NOTE: {first['path_note']}")

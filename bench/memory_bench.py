@@ -1,6 +1,7 @@
 """`memorybot bench memory`: LOCOMO through the real memory layer, every store and retrieval mode compared.
 
-Per variant (store x dense/hybrid x embedder), in a fresh directory:
+Per variant (store x dense/hybrid x embedder), in a fresh directory (a `pgvector` variant: a fresh table in
+the benchmark's PostgreSQL, `bench.postgres`, dropped afterwards):
 1. ingest every turn as one memory through `Mem0Store.add` (text `"<speaker>: <text>"`, `dia_id` and session
    date in metadata; indexed as `"<speaker>: <text> (<session date>)"`, see `memory.index_text`), timed per
    call. By default the passage vectors come from one batched pass per embedder shared by all its variants
@@ -20,6 +21,7 @@ import logging
 import os
 import shutil
 import time
+import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -73,6 +75,10 @@ class MemoryBenchConfig:
     conversations: int | None = None
     """Only the first N conversations (quick runs); None for all ten."""
     scale: ScalePlan | None = None
+    database_url: str | None = None
+    """The PostgreSQL of the `pgvector` variants."""
+    database: str | None = None
+    """Which PostgreSQL that is, in words, for the results."""
 
 
 @dataclass(slots=True)
@@ -128,7 +134,14 @@ async def run_memory_bench(config: MemoryBenchConfig, progress: Progress) -> Mem
     not_run: list[dict[str, str]] = []
     for variant in config.variants:
         directory = config.work_dir / variant.slug
-        store = open_store(directory, variant, passages=passages[variant.embedder])
+        collection = f"bench_{uuid.uuid4().hex[:12]}" if variant.store == "pgvector" else "memorybot"
+        store = open_store(
+            directory,
+            variant,
+            passages=passages[variant.embedder],
+            database_url=config.database_url,
+            collection=collection,
+        )
         vectors = query_vectors[variant.embedder]
         try:
             if variant.retrieval == "hybrid" and not has_hybrid(store.vector_store):
@@ -143,7 +156,7 @@ async def run_memory_bench(config: MemoryBenchConfig, progress: Progress) -> Mem
                 embedder=variant.embedder,
                 add_per_s=round(add_per_s, 1),
                 add_ms=latency_summary(add_ms),
-                add_path=_add_path(config.reuse_embeddings),
+                add_path=_add_path(config.reuse_embeddings, history=variant.store != "pgvector"),
                 memories=sum(len(c.turns) for c in conversations),
                 full_tokens_mean=round(full_tokens, 1),
             )
@@ -165,6 +178,10 @@ async def run_memory_bench(config: MemoryBenchConfig, progress: Progress) -> Mem
         finally:
             await store.close()
             shutil.rmtree(directory, ignore_errors=True)
+            if variant.store == "pgvector" and config.database_url:
+                from bench.postgres import drop_tables
+
+                drop_tables(config.database_url, collection, f"{collection}_entities")
 
     run.section = {
         "dataset": {
@@ -176,6 +193,7 @@ async def run_memory_bench(config: MemoryBenchConfig, progress: Progress) -> Mem
             "category_mapping": CATEGORY_MAPPING_NAME,
         },
         "embedding": embedding,
+        **({"postgres": config.database} if config.database else {}),
         "tokenizer": TOKENIZER_NAME,
         "context_k": CONTEXT_K,
         "search_top_k": TOP_K,
@@ -187,13 +205,14 @@ async def run_memory_bench(config: MemoryBenchConfig, progress: Progress) -> Mem
     return run
 
 
-def _add_path(reuse: bool) -> str:
+def _add_path(reuse: bool, *, history: bool = True) -> str:
+    writes = "vector store + history db" if history else "vector store; Mem0's history off, as in PG mode"
     if reuse:
         return (
-            "Mem0Store.add per turn (Mem0 add, infer=False, + vector store + history db); passage embedding "
-            "excluded: vectors precomputed in batches, see embedding.passage_per_s_batched"
+            f"Mem0Store.add per turn (Mem0 add, infer=False, + {writes}); passage embedding excluded: "
+            "vectors precomputed in batches, see embedding.passage_per_s_batched"
         )
-    return "Mem0Store.add per turn (Mem0 add, infer=False), passage embedding included"
+    return f"Mem0Store.add per turn (Mem0 add, infer=False, + {writes}), passage embedding included"
 
 
 def _indexed(turn: Any) -> str:

@@ -217,8 +217,17 @@ def _memory_md(memory: Mapping[str, Any]) -> str:
             f"| {_pct(v['recall_at']['10'])} | {_num(v['context_tokens_mean'])} "
             f"| {_num(v['full_tokens_mean'])} |"
         )
-    if variants and variants[0].get("add_path"):
-        lines += ["", f"add/s path: {variants[0]['add_path']}."]
+    paths: dict[str, list[str]] = {}
+    for v in variants:
+        if v.get("add_path"):
+            paths.setdefault(v["add_path"], []).append(v["name"])
+    if paths:
+        lines.append("")
+    for path, names in paths.items():
+        which = f" ({', '.join(names)})" if len(paths) > 1 else ""
+        lines.append(f"add/s path{which}: {path}.")
+    if memory.get("postgres"):
+        lines.append(f"pgvector variants: {memory['postgres']}.")
     embedding = memory.get("embedding") or {}
     timed = [
         f"{name} {_num(e['query_ms_one_at_a_time'].get('p50'))} / "
@@ -296,26 +305,39 @@ def _chat_md(chat: Mapping[str, Any]) -> str:
             f"| {_num(lag['p50'])} / {_num(lag['p95'])} / {_num(lag.get('p99'))} "
             f"| {_num(run['peak_rss_mb'])} | {run.get('errors', 0)} |"
         )
-    lines.extend(_workers_md(chat.get("workers_run")))
+    lines.extend(_workers_md(chat.get("workers_run"), chat))
     return "\n".join(lines)
 
 
-def _workers_md(run: Mapping[str, Any] | None) -> list[str]:
-    """The same load on several workers sharing PostgreSQL (`bench chat --workers N`), when it ran."""
+def _workers_md(run: Mapping[str, Any] | None, chat: Mapping[str, Any]) -> list[str]:
+    """The same load on several workers sharing PostgreSQL (`bench chat --workers N`), when it ran, in one
+    table with the embedded run of the same embedder, so that the two compare at a glance."""
     if not run:
         return []
-    reply, lag = run["reply_ms"], run["update_lag_ms"]
-    return [
+    same = run.get("embedder")
+    embedded = [v for v in chat.get("variants") or [chat] if v.get("embedder", same) == same]
+    workers = f"{run['workers']} worker{'' if run['workers'] == 1 else 's'}"
+    lines = [
         "",
-        f"Chat on {run['workers']} worker{'' if run['workers'] == 1 else 's'} ({run.get('path_note', '')}):",
+        f"Chat on {workers} ({run.get('path_note', '')}), beside one process with the embedded store:",
         "",
-        "| workers | users x messages | messages/s | reply p50 / p95 / p99 ms "
-        "| memory update lag p50 / p95 ms | peak RSS MB (all workers) | errors |",
-        "|---|---|---|---|---|---|---|",
-        f"| {run['workers']} | {run['users']} x {run['messages']} | {_num(run['messages_per_s'])} "
-        f"| {_num(reply['p50'])} / {_num(reply['p95'])} / {_num(reply['p99'])} "
-        f"| {_num(lag['p50'])} / {_num(lag['p95'])} | {_num(run['peak_rss_mb'])} | {run.get('errors', 0)} |",
+        "| set-up | store | embedder | users x messages | messages/s | reply p50 / p95 / p99 ms "
+        "| memory update lag p50 / p95 ms | peak RSS MB (all processes) | errors |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
+    rows = [("1 process", v) for v in embedded[:1]] + [(workers, run)]
+    for label, row in rows:
+        reply, lag = row["reply_ms"], row["update_lag_ms"]
+        lines.append(
+            f"| {label} | {row.get('store', '–')} | {row.get('embedder', '–')} "
+            f"| {row['users']} x {row['messages']} | {_num(row['messages_per_s'])} "
+            f"| {_num(reply['p50'])} / {_num(reply['p95'])} / {_num(reply['p99'])} "
+            f"| {_num(lag['p50'])} / {_num(lag['p95'])} | {_num(row['peak_rss_mb'])} "
+            f"| {row.get('errors', 0)} |"
+        )
+    if run.get("postgres"):
+        lines.append(f"\nPostgreSQL: {run['postgres']}.")
+    return lines
 
 
 def _skipped(dataset: Mapping[str, Any]) -> str:

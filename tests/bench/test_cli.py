@@ -25,4 +25,16 @@ def test_unknown_store_names_are_refused(tmp_path: Path) -> None:
     locomo.write_text("[]", encoding="utf-8")
     result = runner.invoke(bench_app, ["memory", "--locomo", str(locomo), "--stores", "edge,redis"])
     assert result.exit_code == 2
-    assert "edge, qdrant-local" in result.output
+    assert "qdrant-local, pgvector" in " ".join(result.output.split())
+
+
+def test_pgvector_without_a_reachable_postgresql_says_what_to_pass(tmp_path: Path) -> None:
+    locomo = tmp_path / "locomo10.json"
+    locomo.write_text("[]", encoding="utf-8")
+    unreachable = "postgresql://nobody@127.0.0.1:1/none"
+    result = runner.invoke(
+        bench_app,
+        ["memory", "--locomo", str(locomo), "--stores", "pgvector", "--database-url", unreachable],
+    )
+    assert result.exit_code == 2
+    assert "pgvector not measured: cannot connect to --database-url" in result.output

@@ -6,6 +6,7 @@ import io
 import json
 from pathlib import Path
 
+import psycopg
 from rich.console import Console
 from rich.progress import Progress
 
@@ -94,6 +95,35 @@ async def test_every_variant_ingests_searches_and_scales(tmp_path: Path) -> None
     ]
     assert all(row["search_ms"]["p95"] > 0 and "note" in row for row in scale)
     assert not list((tmp_path / "work").glob("*/edge/*")), "variant stores are removed after the run"
+
+
+async def test_pgvector_variants_are_measured_in_tables_of_their_own(
+    tmp_path: Path, pgvector_url: str
+) -> None:
+    locomo = tmp_path / "locomo10.json"
+    locomo.write_text(json.dumps([sample("conv-a"), sample("conv-b")]), encoding="utf-8")
+    config = MemoryBenchConfig(
+        locomo=locomo,
+        variants=[Variant("pgvector", "dense"), Variant("pgvector", "hybrid")],
+        work_dir=tmp_path / "work",
+        scale=ScalePlan(sizes={"pgvector": 60}, users=12, queries=2),
+        database_url=pgvector_url,
+        database="the test's PostgreSQL",
+    )
+    with Progress(console=Console(file=io.StringIO())) as progress:
+        run = await run_memory_bench(config, progress)
+    section = run.section
+    names = ["pgvector/dense/wordllama", "pgvector/hybrid/wordllama"]
+    assert [v["name"] for v in section["variants"]] == names
+    assert section["postgres"] == "the test's PostgreSQL" and section["variants_not_run"] == []
+    for result in section["variants"]:
+        # Two users with the same four turns: a search sees only its own user's memories.
+        assert result["memories"] == 8 and result["hit_at"]["5"] == 1.0 and result["recall_at"]["20"] == 1.0
+        assert "history off" in result["add_path"]
+    assert [row["memories"] for row in section["scale"]] == [60, 60]
+    with psycopg.connect(pgvector_url) as conn:
+        tables = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall()
+    assert tables == [], "every variant's table is dropped afterwards"
 
 
 async def test_the_fusion_grid_scores_every_setting(tmp_path: Path) -> None:
