@@ -144,7 +144,8 @@ def memory(
     scale_size: Annotated[
         list[str] | None,
         typer.Option(
-            "--scale-size", help="STORE=N total memories (defaults: edge=100000, qdrant-local=10000)."
+            "--scale-size",
+            help="STORE=N total memories (defaults: edge=100000, qdrant-local=10000, pgvector=100000).",
         ),
     ] = None,
     scale_queries: Annotated[

@@ -27,7 +27,7 @@ from bench.stores import Variant, raw_search
 from bot.settings import StoreName
 from memory.mem0_store import Mem0Store
 
-DEFAULT_SIZES: dict[StoreName, int] = {"edge": 100_000, "qdrant-local": 10_000}
+DEFAULT_SIZES: dict[StoreName, int] = {"edge": 100_000, "qdrant-local": 10_000, "pgvector": 100_000}
 """Mem0's embedded Qdrant filters in Python over every point (about a second per search at 100,000), so by
 default it is measured at 10,000 and labelled so."""
 TARGET_MEMORIES = 100_000

@@ -105,7 +105,7 @@ def _environment(fleet: Fleet, index: int) -> dict[str, str]:
         "SLACK_API_URL": fleet.slack.api_url,
         "SLACK_HOST": "127.0.0.1",
         "SLACK_PORT": "0",
-        "DATABASE_URL": fleet.database_url,
+        "DATABASE_URL": f"{fleet.database_url}?application_name=memorybot-w{index}",
         "MEMORY_STORE": "pgvector",
         "MEMORYBOT_DATA_DIR": str(fleet.data_root / f"worker{index}"),
         "RATE_LIMIT_PER_MINUTE": "10000",

@@ -54,6 +54,8 @@ LOCKED = range(5)  # people whose updates are held back while worker 2 dies
 FORGOTTEN = PEOPLE - 1
 SECRET_WORD = "quokkaseventeen"
 REPLY_DEADLINE_S = 60.0
+CONNECTIONS_PER_WORKER = 25
+"""What docs/scaling.md tells operators to budget per worker; the workers name themselves in the URL."""
 
 
 def slack_user(person: int) -> str:
@@ -144,6 +146,13 @@ async def test_three_workers_share_one_database(fleet: Fleet) -> None:
     # ---- phase 3: the rest of every conversation, on the two survivors ---------------------------------
     await asyncio.gather(*(bot.converse(person, after) for person in range(PEOPLE)))
     await until(all_applied, "every update to be applied")
+    # The connection budget docs/scaling.md gives operators (max_connections ≥ workers × it), after the load.
+    connections = await rows(
+        url,
+        "SELECT application_name, COUNT(*) FROM pg_stat_activity WHERE application_name LIKE 'memorybot-w%%' "
+        "GROUP BY 1",
+    )
+    assert connections and all(n <= CONNECTIONS_PER_WORKER for _, n in connections), connections
 
     # Exactly once: each answered message's update landed once, and nothing else did.
     memories = await rows(url, "SELECT payload FROM memorybot WHERE payload->>'user_id' LIKE 'slack:%%'")
