@@ -49,6 +49,8 @@ def key(message: JSON) -> str:
 
 
 class DiscordTraffic:
+    """People talking to the fleet's Discord shards, and what they sent."""
+
     def __init__(self, fleet: Fleet) -> None:
         self.fleet = fleet
         self.fake: FakeDiscord = fleet.discord

@@ -117,6 +117,16 @@ async def test_a_shard_serves_only_its_own_guilds(settings: Settings, service: C
             assert adapter.client.get_guild(int(other["id"])) is None
             message = await fake.send_message(alice, channel, f"{fake.mention(fake.bot)} Tag this: sharding")
             await answers_to(fake, message)
+            # A dropped connection resumes as the same shard: still its own guilds, and only those.
+            await fake.drop_connections()
+            await fake.wait_for(lambda: fake.resumes or len(fake.identifies) > 1)
+            elsewhere = await fake.send_message(alice, fake.add_channel(other), "shard 0's business")
+            again = await fake.send_message(alice, channel, f"{fake.mention(fake.bot)} Tag this: resuming")
+            await answers_to(fake, again)
+            assert fake.shards == [(1, None)]
+            sent = {message["id"], elsewhere["id"], again["id"]}
+            delivered = [d.id for d in fake.delivered if d.id in sent]
+            assert delivered == [message["id"], again["id"]], "nothing of shard 0's"
 
 
 async def test_stop_before_start_and_twice_is_harmless(
