@@ -57,22 +57,17 @@ def ask(data_dir: Path, user: str, text: str) -> dict[str, object]:
 
 def test_preferences_persist_across_processes_and_forget_all(tmp_path: Path) -> None:
     data = tmp_path / "data"
+    asyncio.run(_say(data, ("bob", "I like rust content")))  # someone else, who must be left alone
     ask(data, "alice", "I prefer lowercase tags and I avoid politics")
-    alice = ask(data, "alice", ELECTION_TEXT)
-    bob = ask(data, "bob", ELECTION_TEXT)
+    alice = ask(data, "alice", ELECTION_TEXT)  # a new process: what alice said came from the store
     alice_tags = [str(t) for t in alice["tags"]]  # type: ignore[attr-defined]
-    bob_tags = [str(t) for t in bob["tags"]]  # type: ignore[attr-defined]
     assert alice_tags and all(t == t.lower() for t in alice_tags)
     assert not [t for t in alice_tags if POLITICAL.search(t)], alice_tags
-    assert [t for t in bob_tags if POLITICAL.search(t)], bob_tags
     assert alice["memories_used"], "alice's reply did not draw on her memories"
-
-    listed = memorybot(data, "memories", "--user", "alice", "--json")
-    assert listed.returncode == 0, listed.stderr
-    assert json.loads(listed.stdout)["count"] >= 2
 
     forgot = memorybot(data, "forget", "--user", "alice", "--all", "--yes")
     assert forgot.returncode == 0, forgot.stderr
+    assert re.search(r"\b[2-9]\d* memor", forgot.stdout), forgot.stdout  # both of what alice said
     after = json.loads(memorybot(data, "memories", "--user", "alice", "--json").stdout)
     assert after["count"] == 0
     assert json.loads(memorybot(data, "memories", "--user-id", "console:bob", "--json").stdout)["count"] >= 1
@@ -82,13 +77,12 @@ def test_preferences_persist_across_processes_and_forget_all(tmp_path: Path) -> 
     assert audit.returncode == 0, audit.stderr
     lines = [json.loads(line) for line in audit.stdout.splitlines()]
     assert [(line["action"], line["target"]) for line in lines] == [
-        ("read-memories", "console:alice"),
         ("forget-all", "console:alice"),
         ("read-memories", "console:alice"),
         ("read-memories", "console:bob"),
     ]
-    assert lines[1]["count"] >= 2 and lines[1]["actor"].startswith("operator")
-    assert not re.search(r"lowercase|politic", audit.stdout, re.I)
+    assert lines[0]["count"] >= 2 and lines[0]["actor"].startswith("operator")
+    assert not re.search(r"lowercase|politic|rust", audit.stdout, re.I)
     assert "forget-all" in memorybot(data, "audit").stdout  # the table
 
 
