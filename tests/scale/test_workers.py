@@ -7,7 +7,8 @@ part:
    every person's memories must come out identical, whichever workers answered and applied them.
 2. Midway, the test holds five people's advisory locks (the workers' own lock, taken from outside) so their
    updates cannot land; once worker 2 has claimed some of them it is killed with SIGKILL and the locks are
-   released. The two others must finish its jobs: every update applied exactly once.
+   released. The two others must finish its jobs: every update applied exactly once. After the load, no
+   worker holds more than the connections docs/scaling.md budgets.
 3. A person's forget-all, asked on worker 1 and confirmed on worker 0 (one secret for the fleet), while
    worker 1 holds a queued update of theirs: afterwards no table, vector or data directory holds a trace.
 """
