@@ -36,6 +36,15 @@ class ErasureFeed:
     def subscribe(self, listener: ErasureListener) -> None:
         self._listeners.append(listener)
 
+    async def announce(self, user_ids: list[str]) -> None:
+        """Tell every worker (this one too: it listens as well) to drop what it holds of these people, when
+        they were erased by other means than the queue's `purge_user` (a retention sweep)."""
+        if not user_ids:
+            return
+        async with await psycopg.AsyncConnection.connect(self._url, autocommit=True) as conn:
+            for user_id in user_ids:
+                await conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, user_id))
+
     async def open(self) -> None:
         self._task = asyncio.create_task(self._listen(), name="erasure-feed")
         await asyncio.wait_for(self._ready.wait(), 30)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 
 import psycopg
+from psycopg_pool import ConnectionPool
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +21,10 @@ _MIGRATION_LOCK = 0x6D62_0001
 """Advisory lock key for migrations (any constant no other lock in this database uses)."""
 USER_LOCK_SPACE = 0x6D62
 """First half of every per-user advisory lock key (`pg_advisory_lock(USER_LOCK_SPACE, hashtext(user_id))`)."""
+SWEEP_LOCK_SPACE = 0x6D63
+"""First half of the advisory lock key a periodic sweep holds while it runs (`state.sweeps`)."""
+LINKS_LOCK = 0x6D62_0002
+"""Transaction advisory lock that makes link and unlink take turns (they read, then rewrite, persons)."""
 
 MIGRATIONS: list[str] = [
     # 1: the update queue, the shared retry guard / thread cache, and shared secrets.
@@ -58,6 +63,40 @@ MIGRATIONS: list[str] = [
         erased_at timestamptz NOT NULL
     );
     """,
+    # 3: what people and operators change — memory controls, the corrections ledger, the audit trail — and
+    #    the record of periodic sweeps (retention), so that each runs once per deployment.
+    """
+    CREATE TABLE mb_paused (user_id text PRIMARY KEY, since float8 NOT NULL);
+    CREATE TABLE mb_links (user_id text PRIMARY KEY, person text NOT NULL, linked_at float8 NOT NULL);
+    CREATE INDEX mb_links_person ON mb_links (person);
+    CREATE TABLE mb_link_codes (
+        code_hash text PRIMARY KEY, user_id text NOT NULL UNIQUE, expires_at float8 NOT NULL
+    );
+    CREATE TABLE mb_link_failures (user_id text NOT NULL, at float8 NOT NULL);
+    CREATE INDEX mb_link_failures_user ON mb_link_failures (user_id, at);
+    CREATE TABLE mb_retention (user_id text PRIMARY KEY, days integer NOT NULL);
+    CREATE TABLE mb_memory_off (scope text PRIMARY KEY, by_user text NOT NULL, at float8 NOT NULL);
+    CREATE TABLE mb_corrections (
+        pref_key   text NOT NULL,
+        pref_value text NOT NULL,
+        person     text NOT NULL,            -- salted sha256 of the user id
+        at         timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (pref_key, pref_value, person)
+    );
+    CREATE INDEX mb_corrections_person ON mb_corrections (person);
+    CREATE TABLE mb_suggestions (
+        id         text PRIMARY KEY,
+        pref_key   text NOT NULL,
+        pref_value text NOT NULL,
+        status     text NOT NULL DEFAULT 'pending',
+        created_at timestamptz NOT NULL DEFAULT clock_timestamp()
+    );
+    CREATE TABLE mb_audit (
+        seq  bigserial PRIMARY KEY,
+        line jsonb NOT NULL
+    );
+    CREATE TABLE mb_sweeps (name text PRIMARY KEY, last_at timestamptz NOT NULL);
+    """,
 ]
 
 
@@ -77,3 +116,20 @@ def migrate(url: str) -> int:
         conn.commit()
         return len(MIGRATIONS)
 
+
+
+def state_pool(url: str, *, max_size: int = 4, timeout_s: float = 2.0) -> ConnectionPool:
+    """The connections a worker's controls, corrections ledger and audit trail share (opened here).
+
+    A short `timeout_s`: while the database is away a caller learns it in seconds (and falls back, see
+    `bot.controls.controls`) instead of waiting the pool's default half minute with a person's reply.
+    """
+    return ConnectionPool(
+        url,
+        min_size=1,
+        max_size=max_size,
+        timeout=timeout_s,
+        kwargs={"autocommit": True},
+        open=True,
+        name="memorybot-state",
+    )

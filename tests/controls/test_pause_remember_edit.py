@@ -6,11 +6,11 @@ from pathlib import Path
 
 from bot import messages as core_messages
 from bot.controls import messages as say
-from bot.controls.store import SqliteControlStore
 from bot.identity import user_id_for
 from bot.service import ChatService
 from bot.settings import Settings
 from memory.ids import short_id
+from state.controls import SqliteControlStore
 from tests.controls.helpers import console, fingerprint, talk, texts
 
 ALICE, BOB = console("alice"), console("bob")
