@@ -117,7 +117,7 @@ class UpdateWorker:
                     await self._progress.wait()
             # With several workers the previous message may have gone to another one: its update is then
             # only in the shared queue, another process's state: no event to wait on, so poll (bounded).
-            while await asyncio.to_thread(self._queue.has_due, user_id):  # noqa: ASYNC110
+            while await asyncio.to_thread(self._has_due, user_id):  # noqa: ASYNC110
                 await asyncio.sleep(_SETTLE_POLL_S)
 
         try:
@@ -127,6 +127,13 @@ class UpdateWorker:
             self._unsettled.pop(user_id, None)
             return False
         return True
+
+    def _has_due(self, user_id: str) -> bool:
+        """The queue cannot say (its database is away): nothing to wait for, answer now."""
+        try:
+            return self._queue.has_due(user_id)
+        except Exception:
+            return False
 
     async def drain(self, timeout: float = 60.0) -> None:  # noqa: ASYNC109
         """Wait until every due update has been applied (or parked). For CLI one-shots and tests."""
@@ -201,7 +208,10 @@ class UpdateWorker:
                 jobs = await asyncio.to_thread(self._queue.due, exclude=set(self._inflight))
             except Exception:  # the queue's file is locked, damaged or gone: say so, keep the bot up
                 log.exception("cannot read the memory update queue; retrying")
-                await asyncio.sleep(QUEUE_RETRY_S)
+                try:  # `drain` (or a new update) wakes it sooner
+                    await asyncio.wait_for(self._wake.wait(), QUEUE_RETRY_S)
+                except TimeoutError:
+                    pass
                 continue
             for job in jobs:
                 self._inflight.add(job.key)
