@@ -90,6 +90,7 @@ class UpdateWorker:
         self._progress = asyncio.Condition()
         self._task: asyncio.Task[None] | None = None
         self._closing = False
+        self._claiming = False
 
     def start(self) -> None:
         """Start applying; it first replays whatever a previous process left pending."""
@@ -140,7 +141,7 @@ class UpdateWorker:
 
         async def settled() -> None:
             async with self._progress:
-                while bool(self._inflight) or await asyncio.to_thread(self._has_due_work):
+                while self._claiming or self._inflight or await asyncio.to_thread(self._has_due_work):
                     self._wake.set()
                     await self._progress.wait()
 
@@ -204,9 +205,13 @@ class UpdateWorker:
         tasks: set[asyncio.Task[None]] = set()
         while not self._closing:
             self._wake.clear()
+            self._claiming = True  # `drain`: claimed jobs are not yet in `_inflight`, nor due any more
             try:
                 jobs = await asyncio.to_thread(self._queue.due, exclude=set(self._inflight))
-            except Exception:  # the queue's file is locked, damaged or gone: say so, keep the bot up
+            except Exception:
+                self._claiming = False
+                async with self._progress:
+                    self._progress.notify_all()  # the queue's file is locked, damaged or gone: say so, keep the bot up
                 log.exception("cannot read the memory update queue; retrying")
                 try:  # `drain` (or a new update) wakes it sooner
                     await asyncio.wait_for(self._wake.wait(), QUEUE_RETRY_S)
@@ -218,6 +223,7 @@ class UpdateWorker:
                 task = asyncio.create_task(self._apply(job))
                 tasks.add(task)
                 task.add_done_callback(tasks.discard)
+            self._claiming = False
             if not jobs:
                 async with self._progress:
                     self._progress.notify_all()

@@ -187,7 +187,7 @@ async def _open_postgres(data_dir: Path, database_url: str, configured_secret: s
         locks,
         secret,
         recent.factory,
-        PostgresControlStore(pool),
+        PostgresControlStore(pool, database_url),
         corrections,
         PostgresAuditTrail(pool),
         sweeps,

@@ -13,7 +13,7 @@ import uuid
 import psycopg
 from psycopg_pool import ConnectionPool
 
-from state.postgres import LINKS_LOCK
+from state.postgres import LINKS_LOCK, check_away, mark_away
 
 _LINKED = (
     "SELECT user_id FROM mb_links WHERE person = (SELECT person FROM mb_links WHERE user_id = %(u)s) "
@@ -24,8 +24,9 @@ _LINKED = (
 class PostgresControlStore:
     """Safe from several threads: each call takes a connection from the worker's state pool."""
 
-    def __init__(self, pool: ConnectionPool) -> None:
+    def __init__(self, pool: ConnectionPool, url: str) -> None:
         self._pool = pool
+        self._url = url
 
     def _rows(self, sql: str, args: dict[str, object]) -> list[tuple[object, ...]]:
         with self._pool.connection() as conn:
@@ -179,13 +180,19 @@ class PostgresControlStore:
         return [str(r[0]) for r in rows]
 
     def message_state(self, user_id: str, scopes: list[str]) -> tuple[bool, list[str], list[str]]:
-        """One round trip for every message: the three answers as one row."""
-        rows = self._rows(
-            "SELECT EXISTS (SELECT 1 FROM mb_paused WHERE user_id = %(u)s), "
-            f"ARRAY({_LINKED}), "
-            "ARRAY(SELECT scope FROM mb_memory_off WHERE scope = ANY(%(s)s))",
-            {"u": user_id, "s": scopes},
-        )
+        """One round trip for every message: the three answers as one row. Fails at once while the database
+        counts as away (`state.postgres.check_away`): the caller decides on what it last read."""
+        check_away(self._url)
+        try:
+            rows = self._rows(
+                "SELECT EXISTS (SELECT 1 FROM mb_paused WHERE user_id = %(u)s), "
+                f"ARRAY({_LINKED}), "
+                "ARRAY(SELECT scope FROM mb_memory_off WHERE scope = ANY(%(s)s))",
+                {"u": user_id, "s": scopes},
+            )
+        except psycopg.OperationalError:
+            mark_away(self._url)
+            raise
         paused, linked, off = rows[0]
         assert isinstance(linked, list) and isinstance(off, list)
         others = [str(u) for u in linked if u != user_id]

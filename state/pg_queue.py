@@ -37,6 +37,7 @@ from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
 from state.erasures import CHANNEL as ERASURE_CHANNEL
+from state.postgres import DatabaseAway, check_away, mark_away, mark_back
 from state.queue import Job, ParkedJob, erasure_key, received_at
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,7 @@ _INSERT = """
     ON CONFLICT (key) DO NOTHING
 """
 ENQUEUE_TIMEOUT_S = 2.0
-"""How long an enqueue waits for a connection before holding the job (a reply waits on it)."""
+"""How long a call waits for a connection: an enqueue then holds its job (a reply waits on it)."""
 
 
 class PostgresUpdateQueue:
@@ -87,8 +88,14 @@ class PostgresUpdateQueue:
         """Jobs the database refused: key → (user, payload), written once it answers again."""
         self._held_lock = threading.Lock()
         self._presence = self._present()
-        self._pool = ConnectionPool(
-            url, min_size=1, max_size=pool_size, kwargs={"autocommit": True}, open=True
+        self._pool = ConnectionPool(  # checked on the way out: see `state.postgres.state_pool`
+            url,
+            min_size=1,
+            max_size=pool_size,
+            kwargs={"autocommit": True},
+            check=ConnectionPool.check_connection,
+            timeout=ENQUEUE_TIMEOUT_S,  # the database is away: say so in seconds (the worker retries)
+            open=True,
         )
 
     def _present(self) -> psycopg.Connection[tuple[Any, ...]]:
@@ -112,9 +119,12 @@ class PostgresUpdateQueue:
 
     def enqueue(self, key: str, user_id: str, payload: dict[str, Any]) -> bool:
         try:
-            with self._pool.connection(timeout=ENQUEUE_TIMEOUT_S) as conn:
+            check_away(self._url)  # failed a moment ago: hold at once, the reply is waiting
+            with self._pool.connection() as conn:
                 return conn.execute(_INSERT, _job_args(key, user_id, payload)).rowcount == 1
         except psycopg.Error as exc:
+            if isinstance(exc, psycopg.OperationalError) and not isinstance(exc, DatabaseAway):
+                mark_away(self._url)
             log.warning("the database refused a memory update; holding it", extra={"error": repr(exc)})
             with self._held_lock:
                 if key in self._held:
@@ -158,6 +168,7 @@ class PostgresUpdateQueue:
         self._ensure_presence()
         with self._pool.connection() as conn:
             rows = conn.execute(query, {**self._me, "exclude": list(exclude), "limit": limit}).fetchall()
+        mark_back(self._url)
         rows.sort(key=lambda r: r[4])  # RETURNING has no order; per-user order matters to the caller
         return [Job(k, u, p if isinstance(p, dict) else json.loads(p), a) for k, u, p, a, _ in rows]
 
@@ -215,12 +226,18 @@ class PostgresUpdateQueue:
         return row is not None and row[0] == "pending"
 
     def has_due(self, user_id: str) -> bool:
-        with self._pool.connection() as conn:
-            row = conn.execute(
-                "SELECT 1 FROM mb_update_jobs WHERE user_id = %s AND status = 'pending' AND next_at <= now() "
-                "LIMIT 1",
-                (user_id,),
-            ).fetchone()
+        """Raises at once while the database counts as away (a message would wait on it)."""
+        check_away(self._url)
+        try:
+            with self._pool.connection() as conn:
+                row = conn.execute(
+                    "SELECT 1 FROM mb_update_jobs WHERE user_id = %s AND status = 'pending' "
+                    "AND next_at <= now() LIMIT 1",
+                    (user_id,),
+                ).fetchone()
+        except psycopg.OperationalError:
+            mark_away(self._url)
+            raise
         return row is not None
 
     def pending_count(self) -> int:

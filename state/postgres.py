@@ -11,6 +11,7 @@ per connection, which transaction pooling (PgBouncer's default) would break.
 from __future__ import annotations
 
 import logging
+import time
 
 import psycopg
 from psycopg_pool import ConnectionPool
@@ -123,6 +124,8 @@ def state_pool(url: str, *, max_size: int = 4, timeout_s: float = 2.0) -> Connec
 
     A short `timeout_s`: while the database is away a caller learns it in seconds (and falls back, see
     `bot.controls.controls`) instead of waiting the pool's default half minute with a person's reply.
+    Connections are checked as they leave the pool (an empty query, one loopback round trip): after a
+    server restart every pooled connection is dead, and each would otherwise fail one caller once.
     """
     return ConnectionPool(
         url,
@@ -130,6 +133,33 @@ def state_pool(url: str, *, max_size: int = 4, timeout_s: float = 2.0) -> Connec
         max_size=max_size,
         timeout=timeout_s,
         kwargs={"autocommit": True},
+        check=ConnectionPool.check_connection,
         open=True,
         name="memorybot-state",
     )
+
+
+AWAY_S = 5.0
+"""After a connection failure, how long the reply path (a message's controls, its enqueue) takes the database
+for away without asking, instead of each call waiting out the pool's timeout."""
+_away_until: dict[str, float] = {}
+
+
+class DatabaseAway(psycopg.OperationalError):
+    """The database failed a moment ago (`mark_away`); not asked again yet."""
+
+
+def mark_away(url: str) -> None:
+    _away_until[url] = time.monotonic() + AWAY_S
+
+
+def mark_back(url: str) -> None:
+    """The update worker reached the database: the reply path asks it again."""
+    _away_until.pop(url, None)
+
+
+def check_away(url: str) -> None:
+    """Raise `DatabaseAway` while the database counts as away: a message falls back at once (its controls
+    on what was last read, its update held) rather than waiting seconds on a dead connection."""
+    if time.monotonic() < _away_until.get(url, 0.0):
+        raise DatabaseAway("the database did not answer a moment ago")
