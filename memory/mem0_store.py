@@ -42,6 +42,8 @@ _CORE_KEYS = {
     "actor_id",
 }
 _LIST_CAP = 100_000
+CLOSE_WAIT_S = 60.0
+"""How long `close` waits for calls still running in threads (a compaction can take this long)."""
 # `list` is also a method name in Mem0Store; annotations inside the class use these aliases.
 Records = list[MemoryRecord]
 Messages = list[dict[str, str]]
@@ -103,6 +105,10 @@ class Mem0Store:
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._user_locks = user_locks
         self._db_lock = asyncio.Lock()
+        # Calls run in threads, which cancelling their asyncio task does not stop: `close` waits for the ones
+        # in flight, because closing Mem0's SQLite history under a running call crashes the process.
+        self._in_flight = 0
+        self._idle = threading.Condition()
 
     @property
     def vector_store(self) -> Any:
@@ -123,10 +129,17 @@ class Mem0Store:
         return self._locks[user_id]
 
     def _call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        if self._serial is None:
-            return fn(*args, **kwargs)
-        with self._serial:
-            return fn(*args, **kwargs)
+        with self._idle:
+            self._in_flight += 1
+        try:
+            if self._serial is None:
+                return fn(*args, **kwargs)
+            with self._serial:
+                return fn(*args, **kwargs)
+        finally:
+            with self._idle:
+                self._in_flight -= 1
+                self._idle.notify_all()
 
     async def _run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         try:
@@ -502,6 +515,12 @@ class Mem0Store:
         return any(bool(getattr(store, "needs_compaction", False)) for store in stores)
 
     def _close_sync(self) -> None:
+        with self._idle:  # held while closing: a call that starts now runs after, and fails cleanly
+            if not self._idle.wait_for(lambda: self._in_flight == 0, timeout=CLOSE_WAIT_S):
+                log.warning("closing the memory store with %d call(s) still running", self._in_flight)
+            self._close_stores()
+
+    def _close_stores(self) -> None:
         for store in (self._store, getattr(self._mem0, "_entity_store", None)):
             if store is None:
                 continue

@@ -127,3 +127,43 @@ async def test_empty_text_is_rejected(store: Mem0Store) -> None:
     with pytest.raises(ValueError):
         await store.add(ALICE, "   ", category="fact")
     assert await store.search(ALICE, "   ") == []
+
+
+async def test_close_waits_for_a_call_still_running_in_its_thread(tmp_path: object) -> None:
+    """A cancelled update leaves its thread running; closing Mem0's history under it crashed the process.
+
+    The add below is held inside the embedder (the first thing it does) while `close` is asked for: the close
+    must wait, and the add must then land, history row included."""
+    import threading
+    from pathlib import Path
+
+    from memory.client import build_mem0
+    from tests.conftest import make_settings
+
+    assert isinstance(tmp_path, Path)
+    mem0 = build_mem0(make_settings(tmp_path / "data").store_config())
+    store = Mem0Store(mem0)
+    inside, release = threading.Event(), threading.Event()
+    inner = mem0.embedding_model.embed
+
+    def held_embed(text: object, memory_action: object = None) -> list[float]:
+        inside.set()
+        release.wait(30)
+        return inner(text, memory_action)  # type: ignore[arg-type]
+
+    mem0.embedding_model.embed = held_embed  # type: ignore[method-assign]
+    adding = asyncio.create_task(store.add(ALICE, "Prefers kebab-case tags", category="preference"))
+    assert await asyncio.to_thread(inside.wait, 30)
+    closing = asyncio.create_task(store.close())
+    done, _ = await asyncio.wait({closing}, timeout=0.5)
+    assert not done, "close did not wait for the add running in its thread"
+    release.set()
+    record = await adding
+    await closing
+    assert record.text == "Prefers kebab-case tags"
+    history = sqlite3.connect(tmp_path / "data" / "history.db")
+    try:
+        rows = history.execute("SELECT new_memory FROM history WHERE memory_id = ?", (record.id,)).fetchall()
+    finally:
+        history.close()
+    assert rows == [("Prefers kebab-case tags",)]
