@@ -208,10 +208,10 @@ class UpdateWorker:
             self._claiming = True  # `drain`: claimed jobs are not yet in `_inflight`, nor due any more
             try:
                 jobs = await asyncio.to_thread(self._queue.due, exclude=set(self._inflight))
-            except Exception:
+            except Exception:  # the queue's file is locked, damaged or gone: say so, keep the bot up
                 self._claiming = False
                 async with self._progress:
-                    self._progress.notify_all()  # the queue's file is locked, damaged or gone: say so, keep the bot up
+                    self._progress.notify_all()
                 log.exception("cannot read the memory update queue; retrying")
                 try:  # `drain` (or a new update) wakes it sooner
                     await asyncio.wait_for(self._wake.wait(), QUEUE_RETRY_S)

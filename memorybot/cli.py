@@ -233,7 +233,7 @@ def audit(
     except StateUnavailable as exc:
         raise ServiceUnreachable(str(exc)) from None
     try:
-        lines = trail.read()[-last:]
+        lines = trail.read(last)
     finally:
         trail.close()
     if as_json:

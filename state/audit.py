@@ -25,8 +25,8 @@ BACKUPS = 5
 class AuditTrail(Protocol):
     def append(self, line: dict[str, Any]) -> None: ...
 
-    def read(self) -> list[dict[str, Any]]:
-        """Every line still kept, oldest first."""
+    def read(self, last: int | None = None) -> list[dict[str, Any]]:
+        """Every line still kept (or the newest `last`), oldest first."""
         ...
 
     def close(self) -> None: ...
@@ -59,7 +59,7 @@ class FileAuditTrail:
         record = logging.LogRecord("memorybot.audit", logging.INFO, __file__, 0, json.dumps(line), None, None)
         self._open().handle(record)
 
-    def read(self) -> list[dict[str, Any]]:
+    def read(self, last: int | None = None) -> list[dict[str, Any]]:
         """The rotated files `audit.log.5` … `.1`, then `audit.log`; lines that do not parse are skipped."""
         files = sorted(self.path.parent.glob(AUDIT_FILE + ".*"), key=lambda p: -int(p.suffix[1:] or 0))
         lines: list[dict[str, Any]] = []
@@ -73,7 +73,7 @@ class FileAuditTrail:
                     continue
                 if isinstance(item, dict):
                     lines.append(item)
-        return lines
+        return lines if last is None else lines[-last:]
 
     def close(self) -> None:
         with self._lock:
@@ -94,9 +94,13 @@ class PostgresAuditTrail:
         with self._pool.connection() as conn:
             conn.execute("INSERT INTO mb_audit (line) VALUES (%s)", (Jsonb(line),))
 
-    def read(self) -> list[dict[str, Any]]:
+    def read(self, last: int | None = None) -> list[dict[str, Any]]:
         with self._pool.connection() as conn:
-            rows = conn.execute("SELECT line FROM mb_audit ORDER BY seq").fetchall()
+            rows = conn.execute(
+                "SELECT line FROM (SELECT seq, line FROM mb_audit ORDER BY seq DESC LIMIT %s) newest "
+                "ORDER BY seq",
+                (last,),
+            ).fetchall()
         return [dict(r[0]) for r in rows if isinstance(r[0], dict)]
 
     def close(self) -> None:

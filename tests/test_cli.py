@@ -93,22 +93,14 @@ def test_preferences_persist_across_processes_and_forget_all(tmp_path: Path) -> 
 def test_audit_with_a_database_shows_what_every_worker_wrote(tmp_path: Path, database_url: str) -> None:
     from state import open_audit_trail
 
-    for worker, target in (("one", "discord:1"), ("two", "slack:T1:U2")):  # two machines' operators
-        trail = open_audit_trail(tmp_path / worker, database_url)
-        trail.append(
-            {
-                "at": "2026-11-30T15:00:00+00:00",
-                "actor": "operator:x",
-                "action": "forget-all",
-                "target": target,
-                "count": 2,
-                "via": "cli",
-            }
-        )
+    for worker, target in (("one", "discord:1"), ("two", "slack:T1:U2"), ("one", "discord:3")):
+        trail = open_audit_trail(tmp_path / worker, database_url)  # two machines' operators
+        trail.append({"actor": "operator:x", "action": "forget-all", "target": target, "via": "cli"})
         trail.close()
-    shown = memorybot(tmp_path / "three", "audit", "--json", env={"DATABASE_URL": database_url})
+    env = {"DATABASE_URL": database_url}
+    shown = memorybot(tmp_path / "three", "audit", "--json", "--last", "2", env=env)
     assert shown.returncode == 0, shown.stderr
-    assert [json.loads(line)["target"] for line in shown.stdout.splitlines()] == ["discord:1", "slack:T1:U2"]
+    assert [json.loads(line)["target"] for line in shown.stdout.splitlines()] == ["slack:T1:U2", "discord:3"]
     assert not list(tmp_path.rglob("audit.log"))
 
 

@@ -52,9 +52,9 @@ class AuditLog:
                 line[key] = value
         self.trail.append(line)
 
-    def read(self) -> list[dict[str, Any]]:
-        """Every line still kept, oldest first, with only the keys a line may carry."""
-        return [{k: v for k, v in item.items() if k in _ALLOWED} for item in self.trail.read()]
+    def read(self, last: int | None = None) -> list[dict[str, Any]]:
+        """Every line still kept (or the newest `last`), oldest first, with only the keys a line may carry."""
+        return [{k: v for k, v in item.items() if k in _ALLOWED} for item in self.trail.read(last)]
 
     def close(self) -> None:
         self.trail.close()

@@ -11,6 +11,7 @@ from pathlib import Path
 import psycopg
 
 from bot import messages
+from bot.controls import messages as say
 from bot.types import IncomingMessage
 from memorybot.app import build_service
 from state.pg_queue import PostgresUpdateQueue
@@ -47,6 +48,10 @@ async def test_an_update_the_database_refuses_is_held_and_lands_once_it_is_back(
         with database_away(postgres, database_url):
             reply = await service.handle(IncomingMessage(ANN, "I like numbat content"))
             assert reply.text and messages.MEMORY_WAITING in reply.notices
+            assert service.queue.holding == 1
+            # Someone this worker never saw: it cannot know whether they paused, so no memory at all.
+            stranger = await service.handle(IncomingMessage(discord("222"), "I like quokka content"))
+            assert stranger.text and say.CONTROLS_UNAVAILABLE in stranger.notices
             assert service.queue.holding == 1
         await service.drain()
         assert service.queue.holding == 0
