@@ -149,22 +149,14 @@ def _no_banner() -> None:
 
 
 async def _open_shared(settings: Settings) -> SharedState:
-    """The queue, locks, secret and caches; an unreachable database or a damaged queue file is named with
-    what to do, rather than failing deep in PostgreSQL or SQLite."""
-    import sqlite3
-
-    from state import StateUnavailable, open_shared_state
+    """The queue, locks, secret, caches and controls; an unreachable database or a damaged state file is named
+    with what to do, rather than failing deep in PostgreSQL or SQLite."""
+    from state import DamagedFile, StateUnavailable, open_shared_state
 
     configured = settings.secret.get_secret_value() if settings.secret else None
-    path = settings.data_dir / "updates.db"
     try:
         return await open_shared_state(settings.data_dir, settings.database, configured_secret=configured)
     except StateUnavailable as exc:
         raise ServiceUnreachable(str(exc)) from None
-    except sqlite3.DatabaseError as exc:
-        if "locked" in str(exc) or "busy" in str(exc):
-            raise
-        raise DataDirError(
-            f"{path} is damaged ({exc}). Move it aside and start again: a fresh queue is created (memory "
-            "updates still waiting in the damaged file are not applied)."
-        ) from None
+    except DamagedFile as exc:
+        raise DataDirError(f"{exc}. Move it aside and start again: {exc.lost}.") from None

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from state.audit import AuditTrail, FileAuditTrail
 from state.controls import ControlStore, SqliteControlStore
@@ -24,6 +25,7 @@ from state.recent import RecentKeysFactory, local_recent_keys
 from state.sweeps import LocalSweepGate, SweepGate
 
 __all__ = [
+    "DamagedFile",
     "Job",
     "ParkedJob",
     "SharedState",
@@ -38,6 +40,14 @@ __all__ = [
 
 class StateUnavailable(Exception):
     """The database at DATABASE_URL cannot be reached or prepared; the message says what to check."""
+
+
+class DamagedFile(Exception):
+    """An embedded state file is not a database any more; `lost` says what starting afresh gives up."""
+
+    def __init__(self, path: Path, error: str, lost: str) -> None:
+        super().__init__(f"{path} is damaged ({error})")
+        self.path, self.error, self.lost = path, error, lost
 
 
 @dataclass
@@ -60,7 +70,11 @@ class SharedState:
     _closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     async def aclose(self) -> None:
+        """Everything (when no service took the parts over: a start-up that failed half-way)."""
         self.queue.close()
+        self.controls.close()
+        self.corrections.close()
+        self.audit.close()
         await self.aclose_connections()
 
     async def aclose_connections(self) -> None:
@@ -100,13 +114,20 @@ async def open_shared_state(
 
     if not database_url:
         secret = configured_secret.encode() if configured_secret else file_secret(data_dir)
+        queue = _open_file(data_dir / "updates.db", lambda p: open_queue(data_dir, None), _QUEUE_LOST)
+        try:
+            controls = _open_file(data_dir / "controls.db", SqliteControlStore, _CONTROLS_LOST)
+            corrections = _open_file(data_dir / "corrections.db", SqliteCorrectionStore, _CORRECTIONS_LOST)
+        except BaseException:
+            queue.close()
+            raise
         return SharedState(
-            open_queue(data_dir, None),
+            queue,
             LocalUserLocks(),
             secret,
             local_recent_keys,
-            SqliteControlStore(data_dir / "controls.db"),
-            SqliteCorrectionStore(data_dir / "corrections.db"),
+            controls,
+            corrections,
             FileAuditTrail(data_dir),
             LocalSweepGate(),
         )
@@ -117,6 +138,27 @@ async def open_shared_state(
         return await _open_postgres(data_dir, database_url, configured_secret)
     except psycopg.Error as exc:
         raise _unavailable(exc) from None
+
+
+_QUEUE_LOST = "a fresh queue is created (memory updates still waiting in the damaged file are not applied)"
+_CONTROLS_LOST = (
+    "a fresh one is created (the pauses, linked accounts, retention choices and admin switches in it are "
+    "lost)"
+)
+_CORRECTIONS_LOST = "a fresh one is created (the counts of tag corrections in it are lost)"
+
+T = TypeVar("T")
+
+
+def _open_file(path: Path, opener: Callable[[Path], T], lost: str) -> T:
+    import sqlite3
+
+    try:
+        return opener(path)
+    except sqlite3.DatabaseError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise
+        raise DamagedFile(path, str(exc), lost) from None
 
 
 def open_audit_trail(data_dir: Path, database_url: str | None) -> AuditTrail:
