@@ -122,8 +122,8 @@ class PostgresUpdateQueue:
             check_away(self._url)  # failed a moment ago: hold at once, the reply is waiting
             with self._pool.connection() as conn:
                 return conn.execute(_INSERT, _job_args(key, user_id, payload)).rowcount == 1
-        except psycopg.Error as exc:
-            if isinstance(exc, psycopg.OperationalError) and not isinstance(exc, DatabaseAway):
+        except psycopg.OperationalError as exc:  # the connection, not the job: hold it (another error raises)
+            if not isinstance(exc, DatabaseAway):
                 mark_away(self._url)
             log.warning("the database refused a memory update; holding it", extra={"error": repr(exc)})
             with self._held_lock:
@@ -144,7 +144,12 @@ class PostgresUpdateQueue:
                 return
             with self._pool.connection() as conn:
                 for key, (user_id, payload) in list(self._held.items()):
-                    conn.execute(_INSERT, _job_args(key, user_id, payload))
+                    try:
+                        conn.execute(_INSERT, _job_args(key, user_id, payload))
+                    except psycopg.OperationalError:
+                        raise
+                    except psycopg.Error as exc:  # this job can never be written: it must not block the rest
+                        log.error("dropped a held update the database rejects", extra={"error": repr(exc)})
                     del self._held[key]
         log.info("held memory updates written to the queue")
 
