@@ -273,6 +273,16 @@ class PostgresUpdateQueue:
         with self._pool.connection() as conn:
             conn.execute("VACUUM mb_update_jobs")
 
+    def drop_older(self, before: float, user_id: str | None = None) -> int:
+        """Every worker's old jobs (one table); held ones are this worker's own and new by nature."""
+        with self._pool.connection() as conn:
+            cur = conn.execute(
+                "DELETE FROM mb_update_jobs WHERE status <> 'done' AND created_at < to_timestamp(%(before)s) "
+                "AND (%(user)s::text IS NULL OR user_id = %(user)s)",
+                {"before": before, "user": user_id},
+            )
+            return cur.rowcount
+
     def purge_user(self, user_id: str) -> int:
         """Every worker's jobs of this person go at once: they all live in this one table (and this
         worker's held ones; another worker's held jobs meet the erasure record when they are written)."""
