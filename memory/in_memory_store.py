@@ -75,11 +75,12 @@ class InMemoryStore:
         return [(mid, row) for mid, row in self._rows.items() if row.payload.get("user_id") == user_id]
 
     def _own_row(self, user_id: str, memory_id: str) -> _Row | None:
-        if not user_id:
-            raise ValueError("user_id is required")
+        """The row when it is the person's; None for anyone else's, and for no one's (as `Mem0Store`)."""
         self._check_open()
         row = self._rows.get(memory_id.strip())
-        return row if row is not None and row.payload.get("user_id") == user_id else None
+        if not user_id or row is None or row.payload.get("user_id") != user_id:
+            return None
+        return row
 
     async def search(
         self,
