@@ -273,31 +273,58 @@ async def _show_page(
 # --- /forget all -------------------------------------------------------------------------------------
 
 
-class ConfirmForgetAllButton(_OwnedButton, template=custom_ids.FORGET_ALL):
-    """The danger button of `/forget all`; its token is signed for its owner and expires (bot/confirm.py)."""
+class _ConfirmForgetButton(_OwnedButton, template=r"(?!)"):
+    """A danger button of `/forget all`; its token is signed for its owner and expires (bot/confirm.py).
+
+    The two confirmations (this account, every linked account) differ only in label, custom id and which
+    erasure they confirm, so each subclass names just those."""
 
     refusal = NOT_YOUR_FORGET_ALL
+    label: ClassVar[str]
 
     def __init__(self, owner: str, token: str) -> None:
         button: AnyButton = ui.Button(
-            label="Forget everything",
-            style=discord.ButtonStyle.danger,
-            custom_id=custom_ids.forget_all_id(owner, token),
+            label=self.label, style=discord.ButtonStyle.danger, custom_id=self.custom_id_for(owner, token)
         )
         super().__init__(owner, button)
         self.token = token
 
+    @staticmethod
+    def custom_id_for(owner: str, token: str) -> str:
+        raise NotImplementedError
+
     @classmethod
     async def from_custom_id(
         cls, interaction: Interaction, item: ui.Item[Any], match: re.Match[str], /
-    ) -> ConfirmForgetAllButton:
+    ) -> _ConfirmForgetButton:
         return cls(match["owner"], match["token"])
+
+    async def confirm(self, service: ChatServiceLike, identity: ChatIdentity) -> int | None:
+        raise NotImplementedError
 
     async def clicked(self, interaction: Interaction, service: ChatServiceLike) -> None:
         await interaction.response.defer()
-        count = await service.confirm_forget_all(identity_for_interaction(interaction), self.token)
+        count = await self.confirm(service, identity_for_interaction(interaction))
         text = messages.FORGET_ALL_REFUSED if count is None else messages.forget_all_done(count)
         await interaction.edit_original_response(content=text, view=None)
+
+
+class ConfirmForgetAllButton(_ConfirmForgetButton, template=custom_ids.FORGET_ALL):
+    label = "Forget everything"
+    custom_id_for = staticmethod(custom_ids.forget_all_id)
+
+    async def confirm(self, service: ChatServiceLike, identity: ChatIdentity) -> int | None:
+        return await service.confirm_forget_all(identity, self.token)
+
+
+class ConfirmForgetLinkedButton(_ConfirmForgetButton, template=custom_ids.FORGET_ALL_LINKED):
+    """Every linked account's memories, for a person who linked accounts."""
+
+    label = "Forget on every linked account"
+    custom_id_for = staticmethod(custom_ids.forget_all_linked_id)
+
+    async def confirm(self, service: ChatServiceLike, identity: ChatIdentity) -> int | None:
+        return await service.confirm_forget_all_linked(identity, self.token)
 
 
 class CancelForgetAllButton(_OwnedButton, template=custom_ids.FORGET_ALL_CANCEL):
@@ -318,33 +345,6 @@ class CancelForgetAllButton(_OwnedButton, template=custom_ids.FORGET_ALL_CANCEL)
 
     async def clicked(self, interaction: Interaction, service: ChatServiceLike) -> None:
         await interaction.response.edit_message(content=CANCELLED, view=None)
-
-
-class ConfirmForgetLinkedButton(_OwnedButton, template=custom_ids.FORGET_ALL_LINKED):
-    """The second danger button of `/forget all` for a linked person: every linked account's memories."""
-
-    refusal = NOT_YOUR_FORGET_ALL
-
-    def __init__(self, owner: str, token: str) -> None:
-        button: AnyButton = ui.Button(
-            label="Forget on every linked account",
-            style=discord.ButtonStyle.danger,
-            custom_id=custom_ids.forget_all_linked_id(owner, token),
-        )
-        super().__init__(owner, button)
-        self.token = token
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: Interaction, item: ui.Item[Any], match: re.Match[str], /
-    ) -> ConfirmForgetLinkedButton:
-        return cls(match["owner"], match["token"])
-
-    async def clicked(self, interaction: Interaction, service: ChatServiceLike) -> None:
-        await interaction.response.defer()
-        count = await service.confirm_forget_all_linked(identity_for_interaction(interaction), self.token)
-        text = messages.FORGET_ALL_REFUSED if count is None else messages.forget_all_done(count)
-        await interaction.edit_original_response(content=text, view=None)
 
 
 def forget_all_view(owner: str, token: str, linked_token: str | None = None) -> ui.View:
