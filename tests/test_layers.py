@@ -44,7 +44,8 @@ def test_imports_point_down(package: str) -> None:
 
 def test_the_core_holds_no_wiring() -> None:
     """The command line, the adapter runner and start-up checks live in `memorybot/`, not in the core."""
-    assert not [name for name in ("cli.py", "runner.py", "app.py", "startup.py") if (ROOT / "bot" / name).exists()]
+    wiring = ("cli.py", "runner.py", "app.py", "startup.py")
+    assert not [name for name in wiring if (ROOT / "bot" / name).exists()]
 
 
 def test_only_the_wiring_names_the_concrete_memory_store() -> None:
