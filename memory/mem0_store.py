@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 _LIST_CAP = 100_000
+_CLOSE_WAIT_S = 60.0
+"""How long `close` waits for calls still running in threads (a compaction of a big store takes seconds)."""
 # `list` is also a method name in Mem0Store; annotations inside the class use these aliases.
 Records = list[MemoryRecord]
 Messages = list[dict[str, str]]
@@ -63,6 +65,12 @@ class Mem0Store:
             threading.Lock() if getattr(self._store, "is_local", False) else None
         )
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        # Calls still running in worker threads. A cancelled caller (the update worker stopping) does not stop
+        # its thread, and closing Mem0's SQLite or the Edge shard under a running write crashes the process
+        # (a segfault, not an exception): `close` waits for them, and no call starts after it.
+        self._idle = threading.Condition()
+        self._in_flight = 0
+        self._closed = False
         self._user_locks = user_locks
         self._db_lock = asyncio.Lock()
 
@@ -85,10 +93,19 @@ class Mem0Store:
         return self._locks[user_id]
 
     def _call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        if self._serial is None:
-            return fn(*args, **kwargs)
-        with self._serial:
-            return fn(*args, **kwargs)
+        with self._idle:
+            if self._closed:
+                raise MemoryUnavailable("the memory store is closed")
+            self._in_flight += 1
+        try:
+            if self._serial is None:
+                return fn(*args, **kwargs)
+            with self._serial:
+                return fn(*args, **kwargs)
+        finally:
+            with self._idle:
+                self._in_flight -= 1
+                self._idle.notify_all()
 
     async def _run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         try:
@@ -464,6 +481,12 @@ class Mem0Store:
         return any(bool(getattr(store, "needs_compaction", False)) for store in stores)
 
     def _close_sync(self) -> None:
+        with self._idle:
+            self._closed = True
+            if not self._idle.wait_for(lambda: self._in_flight == 0, timeout=_CLOSE_WAIT_S):
+                log.warning(
+                    "closing the memory store while a call still runs", extra={"calls": self._in_flight}
+                )
         for store in (self._store, getattr(self._mem0, "_entity_store", None)):
             if store is None:
                 continue

@@ -5,10 +5,14 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
+import threading
+from pathlib import Path
 
 import pytest
 
 from memory.mem0_store import Mem0Store
+from memory.store import MemoryUnavailable
+from tests.conftest import make_settings
 
 ALICE = "console:alice"
 BOB = "console:bob"
@@ -127,3 +131,31 @@ async def test_empty_text_is_rejected(store: Mem0Store) -> None:
     with pytest.raises(ValueError):
         await store.add(ALICE, "   ", category="fact")
     assert await store.search(ALICE, "   ") == []
+
+
+async def test_close_waits_for_a_call_still_running_in_its_thread(tmp_path: Path) -> None:
+    """A cancelled caller (the update worker stopping) leaves its thread running; closing Mem0's SQLite and
+    the Edge shard under it used to crash the whole process. Close now waits, and later calls are refused."""
+    from memory.client import build_mem0
+
+    entered, release = threading.Event(), threading.Event()
+    settings = make_settings(tmp_path / "data", memory_store="edge")
+    mem0 = build_mem0(settings.store_config())
+
+    def slow_query(text: str) -> list[float]:
+        entered.set()
+        release.wait(10)
+        return list(mem0.embedding_model.embed(text, "search"))
+
+    store = Mem0Store(mem0, embed_query=slow_query)
+    await store.add(ALICE, "Likes Rust programming content", category="preference")
+    search = asyncio.create_task(store.search(ALICE, "rust"))
+    await asyncio.to_thread(entered.wait, 10)
+    search.cancel()
+    closing = asyncio.create_task(store.close())
+    done, _ = await asyncio.wait({closing}, timeout=0.3)
+    assert not done, "closed while a search was still reading the store"
+    release.set()
+    await closing
+    with pytest.raises(MemoryUnavailable):
+        await store.add(ALICE, "After the close", category="fact")
