@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 
 from bot.agent import build_agent
 from bot.confirm import ConfirmTokens
-from bot.service import ChatService
+from bot.service import ChatService, LinkSource
 from bot.settings import Settings
 from memory.in_memory_store import InMemoryStore
 from memory.store import MemoryStore
@@ -28,6 +28,7 @@ async def in_memory_service(
     *,
     store: MemoryStore | None = None,
     similarity: Similarity | None = None,
+    links: LinkSource | None = None,
 ) -> AsyncIterator[ChatService]:
     """An open, started `ChatService` on `store` (a fresh `InMemoryStore` by default); closed on exit.
 
@@ -36,6 +37,7 @@ async def in_memory_service(
         store: The memory store; pass one to look at it, or to share it between two services.
         similarity: The topic judge's similarity (`memory.embedder.similarity` in the application); None
             leaves the offline tagger without it, which is what most core tests want: no model to load.
+        links: Reads shared links (`bot.links.LinkReader`; the caller closes it); None reads none.
     """
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     service = ChatService(
@@ -45,6 +47,7 @@ async def in_memory_service(
         queue=open_queue(settings.data_dir, None),
         tokens=ConfirmTokens(b"in-memory-tests-secret"),
         similarity=similarity,
+        links=links,
     )
     service.start()
     try:

@@ -15,6 +15,7 @@ import pytest
 from rich.console import Console
 
 from adapters.console import ConsoleAdapter
+from bot import messages
 from bot.service import ChatService
 from bot.settings import Settings
 from bot.types import ChatIdentity, IncomingMessage
@@ -39,12 +40,12 @@ async def service(settings: Settings, store: InMemoryStore) -> AsyncIterator[Cha
         yield svc
 
 
-def who(name: str, channel: str = "c1") -> ChatIdentity:
-    return ChatIdentity(platform="console", user=name, channel=channel)
+def who(name: str, channel: str = "c1", thread: str | None = None) -> ChatIdentity:
+    return ChatIdentity(platform="console", user=name, channel=channel, thread=thread)
 
 
-async def say(service: ChatService, name: str, text: str) -> list[str]:
-    reply = await service.handle(IncomingMessage(who(name), text))
+async def say(service: ChatService, name: str, text: str, **kw: str) -> list[str]:
+    reply = await service.handle(IncomingMessage(who(name), text, **kw))
     await service.drain()
     return reply.tags
 
@@ -145,3 +146,77 @@ async def test_operator_guidance_applies_to_everyone_until_removed(service: Chat
     assert line.id not in {m.id for m in listed} and {m.category for m in listed} == {"interaction"}
     assert await service.remove_guidance(line.id)
     assert "news" not in await say(service, "alice", ARTICLE)
+
+
+# ---- the service's own rules: what is stored (once), what is said, what is dropped ----
+
+
+async def test_repeating_a_preference_does_not_duplicate_it(service: ChatService) -> None:
+    await say(service, "alice", "I prefer lowercase tags")
+    await say(service, "alice", "I prefer lowercase tags")
+    texts = await memory_texts(service, "alice")
+    assert len([t for t in texts if "lowercase" in t.lower()]) == 1
+
+
+async def test_a_tagging_exchange_is_remembered_as_an_interaction(service: ChatService) -> None:
+    tags = await say(service, "alice", ARTICLE)
+    page = await service.list_memories(who("alice"), limit=10)
+    interactions = [m for m in page.items if m.category == "interaction"]
+    assert len(interactions) == 1
+    assert interactions[0].text.startswith("Tagged")
+    assert all(tag in interactions[0].text for tag in tags)
+
+
+async def test_retried_delivery_of_the_same_message_is_stored_once(service: ChatService) -> None:
+    await say(service, "alice", "I like rust content", message_id="m-1")
+    await say(service, "alice", "I like rust content", message_id="m-1")
+    assert len(await memory_texts(service, "alice")) == 1
+
+
+async def test_forget_takes_the_short_id_listings_show_but_only_for_ones_own_memories(
+    service: ChatService,
+) -> None:
+    await say(service, "alice", "I like rust content")
+    await say(service, "bob", "I like go content")
+    bobs = (await service.list_memories(who("bob"))).items[0]
+    short = short_id(bobs.id)
+    assert len(short) == 8
+
+    assert await service.forget(who("alice"), short) is False
+    assert await service.forget(who("bob"), short[:5]) is False, "too short to be sure which one"
+    assert await memory_texts(service, "bob") == [bobs.text]
+    assert await service.forget(who("bob"), f"`{short.upper()}`") is True
+    assert await memory_texts(service, "bob") == []
+
+
+async def test_export_is_the_callers_json(service: ChatService) -> None:
+    await say(service, "alice", "I like rust content")
+    await say(service, "bob", "I like go content")
+    document = json.loads(await service.export(who("alice")))
+    assert [m["text"] for m in document["memories"]] == await memory_texts(service, "alice")
+    assert "go" not in json.dumps(document).lower().split()
+
+
+async def test_empty_and_whitespace_messages_get_a_friendly_answer(service: ChatService) -> None:
+    for text in ["", "   ", "\n\t", "\x00\u200b", "\u200d\u200c"]:
+        reply = await service.handle(IncomingMessage(who("alice"), text))
+        assert reply.text == messages.EMPTY_MESSAGE
+    await service.drain()
+    assert await memory_texts(service, "alice") == []
+
+
+async def test_huge_message_is_cut_with_a_notice(service: ChatService) -> None:
+    reply = await service.handle(IncomingMessage(who("alice"), "python rust " * 50_000))
+    assert any("longer than" in n for n in reply.notices)
+    assert reply.text
+
+
+async def test_an_erasure_elsewhere_drops_the_persons_thread_turns_here(service: ChatService) -> None:
+    alice = ChatIdentity(platform="console", user="alice", channel="c1", thread="t1")
+    bob = ChatIdentity(platform="console", user="bob", channel="c1", thread="t1")
+    await service.handle(IncomingMessage(alice, "tag this: notes on sourdough starters"))
+    await service.handle(IncomingMessage(bob, "tag this: notes on tidal energy"))
+    held = service._threads  # what this worker keeps of recent thread turns, in memory only
+    assert {key.split("\x00")[0] for key in held} == {"console:alice", "console:bob"}
+    service.forget_cached("console:alice")  # announced by the worker that erased alice
+    assert {key.split("\x00")[0] for key in service._threads} == {"console:bob"}
