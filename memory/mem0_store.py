@@ -29,8 +29,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 _LIST_CAP = 100_000
-_CLOSE_WAIT_S = 60.0
-"""How long `close` waits for calls still running in threads (a compaction of a big store takes seconds)."""
+CLOSE_WAIT_S = 60.0
+"""How long `close` waits for calls still running in threads (a compaction can take this long)."""
 # `list` is also a method name in Mem0Store; annotations inside the class use these aliases.
 Records = list[MemoryRecord]
 Messages = list[dict[str, str]]
@@ -65,14 +65,12 @@ class Mem0Store:
             threading.Lock() if getattr(self._store, "is_local", False) else None
         )
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
-        # Calls still running in worker threads. A cancelled caller (the update worker stopping) does not stop
-        # its thread, and closing Mem0's SQLite or the Edge shard under a running write crashes the process
-        # (a segfault, not an exception): `close` waits for them, and no call starts after it.
-        self._idle = threading.Condition()
-        self._in_flight = 0
-        self._closed = False
         self._user_locks = user_locks
         self._db_lock = asyncio.Lock()
+        # Calls run in threads, which cancelling their asyncio task does not stop: `close` waits for the ones
+        # in flight, because closing Mem0's SQLite history under a running call crashes the process.
+        self._in_flight = 0
+        self._idle = threading.Condition()
 
     @property
     def vector_store(self) -> Any:
@@ -94,8 +92,6 @@ class Mem0Store:
 
     def _call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         with self._idle:
-            if self._closed:
-                raise MemoryUnavailable("the memory store is closed")
             self._in_flight += 1
         try:
             if self._serial is None:
@@ -481,12 +477,12 @@ class Mem0Store:
         return any(bool(getattr(store, "needs_compaction", False)) for store in stores)
 
     def _close_sync(self) -> None:
-        with self._idle:
-            self._closed = True
-            if not self._idle.wait_for(lambda: self._in_flight == 0, timeout=_CLOSE_WAIT_S):
-                log.warning(
-                    "closing the memory store while a call still runs", extra={"calls": self._in_flight}
-                )
+        with self._idle:  # held while closing: a call that starts now runs after, and fails cleanly
+            if not self._idle.wait_for(lambda: self._in_flight == 0, timeout=CLOSE_WAIT_S):
+                log.warning("closing the memory store with %d call(s) still running", self._in_flight)
+            self._close_stores()
+
+    def _close_stores(self) -> None:
         for store in (self._store, getattr(self._mem0, "_entity_store", None)):
             if store is None:
                 continue

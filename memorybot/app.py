@@ -97,7 +97,10 @@ def _guidance_reader(settings: Settings) -> Any:
 
 
 async def _open_store(settings: Settings) -> Any:
-    """Mem0 on the configured store; a server that stops answering between the check and here is named."""
+    """Mem0 on the configured store; a server that stops answering between the check and here, or a damaged
+    history file, is named."""
+    import sqlite3
+
     from memory.client import build_mem0
     from memory.pgvector_store import PgVectorUnavailable
 
@@ -105,6 +108,14 @@ async def _open_store(settings: Settings) -> Any:
         return await asyncio.to_thread(build_mem0, settings.store_config())
     except PgVectorUnavailable as exc:
         raise ServiceUnreachable(str(exc)) from None
+    except sqlite3.DatabaseError as exc:  # the only SQLite file Mem0 opens is its history
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise
+        raise DataDirError(
+            f"{settings.data_dir / 'history.db'} is damaged ({exc}). It holds only the history of changes to "
+            "memories, not the memories themselves (they are in the vector store): delete it, or move it "
+            "aside, and start again."
+        ) from None
     except Exception as exc:
         if not settings.qdrant_url or not _looks_like_a_connection_fault(exc):
             raise

@@ -257,10 +257,10 @@ def run() -> None:
 
     async def go(settings: Settings) -> None:
         from memorybot.app import build_service
-        from memorybot.runner import run_adapters
+        from memorybot.runner import serve_until_stopped
 
         async with build_service(settings, warm_up=True) as service:
-            await run_adapters(settings, service)
+            await serve_until_stopped(settings, service)
 
     _run(go, terminal=_console_only())
 

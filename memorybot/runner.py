@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import signal
 from typing import Any
 
 from bot.service import ChatService
@@ -41,3 +43,34 @@ async def run_adapters(settings: Settings, service: ChatService) -> None:
     finally:
         for adapter in adapters:
             await adapter.stop()
+
+
+async def serve_until_stopped(settings: Settings, service: ChatService) -> None:
+    """`run_adapters` until it ends or the process is asked to stop (SIGTERM: systemd, Kubernetes, Docker).
+
+    Without this, SIGTERM would end the process on the spot: no adapter would say goodbye to its platform, and
+    the update worker's claimed job would wait for PostgreSQL to notice the dead connection. Stopping here
+    leaves `build_service` to close everything as after Ctrl-C; queued updates stay queued for the next start
+    (or for another worker).
+    """
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    try:
+        loop.add_signal_handler(signal.SIGTERM, stop.set)
+    except (NotImplementedError, RuntimeError):  # not the main thread, or a loop without signal support
+        await run_adapters(settings, service)
+        return
+    serving = asyncio.create_task(run_adapters(settings, service))
+    stopping = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)
+        stopping.cancel()
+        if not serving.done():
+            log.info("stopping: SIGTERM received")
+            serving.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await serving
+    if not serving.cancelled():
+        serving.result()  # the adapters' own failure, for the command's error boundary

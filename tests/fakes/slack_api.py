@@ -300,6 +300,13 @@ class FakeSlack:
                 await self._record(Call("socket_ack", data, path=request.path, body=message.data.encode()))
         return ws
 
+    async def drop_socket(self) -> None:
+        """Close the Socket Mode connection from Slack's side, as a restart or a network fault would."""
+        socket, self._socket = self._socket, None
+        self._socket_open.clear()
+        if socket is not None:
+            await socket.close()
+
     async def socket_connected(self, within: float = 20.0) -> None:
         await asyncio.wait_for(self._socket_open.wait(), within)
 

@@ -5,14 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-import threading
-from pathlib import Path
 
 import pytest
 
 from memory.mem0_store import Mem0Store
-from memory.store import MemoryUnavailable
-from tests.conftest import make_settings
 
 ALICE = "console:alice"
 BOB = "console:bob"
@@ -133,29 +129,41 @@ async def test_empty_text_is_rejected(store: Mem0Store) -> None:
     assert await store.search(ALICE, "   ") == []
 
 
-async def test_close_waits_for_a_call_still_running_in_its_thread(tmp_path: Path) -> None:
-    """A cancelled caller (the update worker stopping) leaves its thread running; closing Mem0's SQLite and
-    the Edge shard under it used to crash the whole process. Close now waits, and later calls are refused."""
+async def test_close_waits_for_a_call_still_running_in_its_thread(tmp_path: object) -> None:
+    """A cancelled update leaves its thread running; closing Mem0's history under it crashed the process.
+
+    The add below is held inside the embedder (the first thing it does) while `close` is asked for: the close
+    must wait, and the add must then land, history row included."""
+    import threading
+    from pathlib import Path
+
     from memory.client import build_mem0
+    from tests.conftest import make_settings
 
-    entered, release = threading.Event(), threading.Event()
-    settings = make_settings(tmp_path / "data", memory_store="edge")
-    mem0 = build_mem0(settings.store_config())
+    assert isinstance(tmp_path, Path)
+    mem0 = build_mem0(make_settings(tmp_path / "data").store_config())
+    store = Mem0Store(mem0)
+    inside, release = threading.Event(), threading.Event()
+    inner = mem0.embedding_model.embed
 
-    def slow_query(text: str) -> list[float]:
-        entered.set()
-        release.wait(10)
-        return list(mem0.embedding_model.embed(text, "search"))
+    def held_embed(text: object, memory_action: object = None) -> list[float]:
+        inside.set()
+        release.wait(30)
+        return inner(text, memory_action)  # type: ignore[arg-type]
 
-    store = Mem0Store(mem0, embed_query=slow_query)
-    await store.add(ALICE, "Likes Rust programming content", category="preference")
-    search = asyncio.create_task(store.search(ALICE, "rust"))
-    await asyncio.to_thread(entered.wait, 10)
-    search.cancel()
+    mem0.embedding_model.embed = held_embed  # type: ignore[method-assign]
+    adding = asyncio.create_task(store.add(ALICE, "Prefers kebab-case tags", category="preference"))
+    assert await asyncio.to_thread(inside.wait, 30)
     closing = asyncio.create_task(store.close())
-    done, _ = await asyncio.wait({closing}, timeout=0.3)
-    assert not done, "closed while a search was still reading the store"
+    done, _ = await asyncio.wait({closing}, timeout=0.5)
+    assert not done, "close did not wait for the add running in its thread"
     release.set()
+    record = await adding
     await closing
-    with pytest.raises(MemoryUnavailable):
-        await store.add(ALICE, "After the close", category="fact")
+    assert record.text == "Prefers kebab-case tags"
+    history = sqlite3.connect(tmp_path / "data" / "history.db")
+    try:
+        rows = history.execute("SELECT new_memory FROM history WHERE memory_id = ?", (record.id,)).fetchall()
+    finally:
+        history.close()
+    assert rows == [("Prefers kebab-case tags",)]

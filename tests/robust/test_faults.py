@@ -126,3 +126,23 @@ async def _until(condition: Callable[[], bool], within_s: float = 20.0) -> None:
             return
         assert loop.time() < deadline, "the condition did not come true in time"
         await asyncio.sleep(0.05)
+
+
+async def test_a_damaged_history_file_is_named_at_start_up_and_memories_survive_it(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path / "data")
+    async with build_service(settings) as service:
+        await service.handle(IncomingMessage(ALICE, "I prefer lowercase tags", message_id="h1"))
+        await service.drain()
+    history = settings.data_dir / "history.db"
+    for leftover in settings.data_dir.glob("history.db-*"):  # its write-ahead log
+        leftover.unlink()
+    history.write_bytes(b"this is not a database any more" * 200)
+    try:
+        async with build_service(settings):
+            raise AssertionError("a damaged history file must stop start-up")
+    except DataDirError as exc:
+        assert f"{history} is damaged" in str(exc) and "delete it" in str(exc)
+    history.unlink()  # what the message says to do
+    async with build_service(settings) as service:
+        page = await service.list_memories(ALICE)
+    assert any("lowercase" in record.text for record in page.items)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -56,10 +57,13 @@ async def test_memorybot_run_answers_a_signed_mention_in_its_thread(
         assert reply.params["thread_ts"] == mention["event"]["ts"]
         assert reply.params["blocks"]
         assert fake_slack.calls_to("auth.test")
+        process.send_signal(signal.SIGTERM)  # how systemd, Docker and Kubernetes stop a service
+        await asyncio.wait_for(process.wait(), START_DEADLINE_S)
     finally:
         await interrupt(process)
     await asyncio.gather(*draining)
-    assert process.returncode in (0, 130), "".join(log)  # it shut down on Ctrl-C, and was not killed
+    assert process.returncode == 0, "".join(log)  # it stopped cleanly on SIGTERM, and was not killed
+    assert any("SIGTERM" in line for line in log), "".join(log)
     assert "Traceback" not in "".join(log), "".join(log)
     assert BOT_TOKEN not in "".join(log), "the bot token leaked into the logs"
 

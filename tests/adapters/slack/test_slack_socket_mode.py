@@ -65,3 +65,19 @@ def _with_id(envelope_id: str) -> Callable[[Call], bool]:
         return call.params.get("envelope_id") == envelope_id
 
     return matches
+
+
+async def test_a_dropped_socket_is_reopened_and_the_next_event_is_answered(
+    socket_adapter: SlackAdapter, fake_slack: FakeSlack
+) -> None:
+    """Slack closes Socket Mode connections now and then (and networks drop them): the app must open a new one
+    by itself, or it would go silent until someone restarts it."""
+    await fake_slack.socket_connected()
+    await fake_slack.drop_socket()
+    await fake_slack.wait_for_calls("apps.connections.open", count=2)
+    mention = p.app_mention("UBOB", "tag this: sourdough starter feeding schedule")
+    envelope = await fake_slack.send_envelope("events_api", mention)
+    await fake_slack.wait_for_calls("socket_ack", where=_with_id(envelope))
+    (reply,) = await fake_slack.wait_for_calls("chat.postMessage")
+    assert reply.params["thread_ts"] == mention["event"]["ts"]
+    assert tags_of(reply)
