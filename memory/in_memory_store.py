@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from memory.index_text import index_text
 from memory.payload import CORE_KEYS, parse_time, record_from_payload
-from memory.store import MemoryStore
+from memory.store import MemoryStore, MemoryUnavailable
 from memory.types import Category, MemoryPage, MemoryRecord
 
 __all__ = ["InMemoryStore"]
@@ -238,8 +238,8 @@ class InMemoryStore:
         self._rows.clear()
 
     def _check_open(self) -> None:
-        if self._closed:
-            raise RuntimeError("the memory store is closed")
+        if self._closed:  # as `Mem0Store` after `close`: callers answer without memory, updates wait
+            raise MemoryUnavailable("the memory store is closed")
 
 
 def _now() -> str:

@@ -22,7 +22,7 @@ import pytest
 import pytest_asyncio
 
 from memory.in_memory_store import InMemoryStore
-from memory.store import Compactable, InferringStore, MemoryStore
+from memory.store import Compactable, InferringStore, MemoryStore, MemoryUnavailable
 from tests.conftest import make_settings
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -299,3 +299,18 @@ async def test_optional_abilities_are_declared(store: MemoryStore) -> None:
     real = not isinstance(store, InMemoryStore)
     assert isinstance(store, Compactable) is real
     assert isinstance(store, InferringStore) is real
+
+
+async def test_a_closed_store_is_unavailable_not_broken(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """After `close` (a worker shutting down), a late write is `MemoryUnavailable`, which the update worker
+    already retries later; never a crash or a different error per store. (Edge still answers a read after
+    close; the in-memory store refuses reads too, the stricter of the two.)"""
+    from memory.client import build_mem0
+    from memory.mem0_store import Mem0Store
+
+    settings = make_settings(tmp_path_factory.mktemp("closed") / "data", memory_store="edge")
+    for closed in (InMemoryStore(), Mem0Store(build_mem0(settings.store_config()))):
+        await closed.add("console:carol", "Before the close", category="fact")
+        await closed.close()
+        with pytest.raises(MemoryUnavailable):
+            await closed.add("console:carol", "After the close", category="fact")
