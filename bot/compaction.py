@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from memory.store import Compactable
+from memory.store import Compactable, MemoryStore
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +19,7 @@ _RETRY_S = 60.0
 
 
 class Compactor:
-    def __init__(self, store: object, delay_s: float) -> None:
+    def __init__(self, store: MemoryStore, delay_s: float) -> None:
         """`store` is compacted when it is `Compactable`; a store with no files to rewrite (in memory)
         needs nothing, and every call is then a no-op."""
         self._store: Compactable = store if isinstance(store, Compactable) else _NothingToCompact()
