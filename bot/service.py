@@ -53,8 +53,7 @@ from bot.understanding.render import memory_text
 from bot.understanding.rules import understand
 from bot.worker import UpdateWorker
 from memory.ids import SHORT_ID_CHARS
-from memory.mem0_store import Mem0Store
-from memory.store import MemoryUnavailable
+from memory.store import MemoryStore, MemoryUnavailable
 from memory.types import MemoryPage, MemoryRecord
 from state.erasures import ErasureFeed
 from state.queue import UpdateQueue
@@ -88,7 +87,7 @@ class ChatService(MemoryControlCommands):
         self,
         settings: Settings,
         *,
-        store: Mem0Store,
+        store: MemoryStore,
         agent: TaggingAgent,
         queue: UpdateQueue,
         tokens: ConfirmTokens,

@@ -21,8 +21,7 @@ from pydantic import ValidationError
 from bot.remember import apply_update
 from bot.understanding.operations import Add, Interaction, MemoryUpdate, UpdateSource
 from bot.understanding.rules import understand
-from memory.mem0_store import Mem0Store
-from memory.store import MemoryUnavailable
+from memory.store import MemoryStore, MemoryUnavailable
 from state.queue import Job, UpdateQueue
 
 __all__ = ["UpdateWorker", "update_from_job"]
@@ -72,7 +71,7 @@ def _legacy_update(job: Job) -> MemoryUpdate:
 class UpdateWorker:
     def __init__(
         self,
-        store: Mem0Store,
+        store: MemoryStore,
         queue: UpdateQueue,
         *,
         after_delete: Callable[[], None] = lambda: None,

@@ -504,10 +504,12 @@ def compact() -> None:
     """Physically remove deleted memories from the store and Mem0's history (with the bot stopped)."""
 
     async def go(settings: Settings) -> None:
+        from memory.store import Compactable
         from memorybot.app import build_service
 
         async with build_service(settings) as service:
-            await service.store.compact()
+            if isinstance(service.store, Compactable):
+                await service.store.compact()
 
     _run(go)
     out.print("Compacted.")

@@ -29,8 +29,7 @@ from bot.controls.memory_ops import (
 from bot.identity import user_id_for
 from bot.types import ChatIdentity
 from memory.ids import SHORT_ID_CHARS, resolve_short_id
-from memory.mem0_store import Mem0Store
-from memory.store import MemoryUnavailable
+from memory.store import MemoryStore, MemoryUnavailable
 from memory.types import MemoryPage, MemoryRecord
 from state.queue import UpdateQueue
 
@@ -44,7 +43,7 @@ _LINKED = "|linked"
 
 
 class MemoryControlCommands:
-    store: Mem0Store
+    store: MemoryStore
     queue: UpdateQueue
     compactor: Compactor
     controls: MemoryControls
