@@ -10,23 +10,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Protocol
+
+from memory.store import Compactable, MemoryStore
 
 log = logging.getLogger(__name__)
 
 _RETRY_S = 60.0
 
 
-class Compactable(Protocol):
-    @property
-    def needs_compaction(self) -> bool: ...
-
-    async def compact(self) -> None: ...
-
-
 class Compactor:
-    def __init__(self, store: Compactable, delay_s: float) -> None:
-        self._store = store
+    def __init__(self, store: MemoryStore, delay_s: float) -> None:
+        """`store` is compacted when it is `Compactable`; a store with no files to rewrite (in memory)
+        needs nothing, and every call is then a no-op."""
+        self._store: Compactable = store if isinstance(store, Compactable) else _NothingToCompact()
         self._delay_s = delay_s
         self._lock = asyncio.Lock()
         self._timer: asyncio.Task[None] | None = None
@@ -97,3 +93,10 @@ class Compactor:
                 finally:
                     self._compacting = False
             delay = max(self._delay_s, _RETRY_S)
+
+
+class _NothingToCompact:
+    needs_compaction = False
+
+    async def compact(self) -> None:
+        """Nothing is kept after a delete."""

@@ -19,8 +19,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from memory.mem0_store import Mem0Store
-from memory.store import MemoryUnavailable
+from memory.store import InferringStore, MemoryUnavailable
 from memory.types import MemoryRecord
 
 __all__ = ["JUDGE_PROMPT", "replaced_by"]
@@ -44,7 +43,7 @@ Answer with JSON only: {"replaces": ["<id>", ...]}, using ids from older_memorie
 
 
 async def replaced_by(
-    store: Mem0Store,
+    store: InferringStore,
     user_id: str,
     new: MemoryRecord,
     older: Sequence[MemoryRecord],
@@ -103,8 +102,8 @@ async def replaced_by(
     return [by_stand_in[i] for i in dict.fromkeys(ids) if i in by_stand_in]
 
 
-def _memory_llm(store: Mem0Store) -> Any:
-    # The same LLM Mem0 extracts with; Mem0Store keeps its Mem0 instance private.
+def _memory_llm(store: InferringStore) -> Any:
+    # The same LLM the store extracts with.
     return store.llm
 
 

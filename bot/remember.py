@@ -16,7 +16,7 @@ from bot.understanding.operations import Add, Forget, MemoryUpdate, Remove, Repl
 from bot.understanding.preferences import SCHEMA_VERSION, Preference, category_of, slug
 from bot.understanding.records import preference_in
 from bot.understanding.render import memory_text
-from memory.mem0_store import Mem0Store
+from memory.store import InferringStore, MemoryStore
 from memory.types import MemoryRecord
 
 __all__ = ["apply_update", "interaction_text"]
@@ -34,7 +34,7 @@ def interaction_text(subject: str, tags: Sequence[str], url: str | None) -> str:
     return f"Tagged {shown_subject}{where} with {shown}"
 
 
-async def apply_update(store: Mem0Store, update: MemoryUpdate) -> list[MemoryRecord]:
+async def apply_update(store: MemoryStore, update: MemoryUpdate) -> list[MemoryRecord]:
     """Store what this exchange taught us about the user. Caller holds the user's lock."""
     user_id = update.user_id
     base_meta: dict[str, Any] = {"job_key": update.key, **update.source.metadata()}
@@ -78,7 +78,10 @@ async def apply_update(store: Mem0Store, update: MemoryUpdate) -> list[MemoryRec
             log.info("an unresolved forget-by-description reached the worker; the service resolves those")
 
     if update.infer_messages:
-        added.extend(await _infer(store, update, base_meta, existing))
+        if isinstance(store, InferringStore):
+            added.extend(await _infer(store, update, base_meta, existing))
+        else:
+            log.warning("MEMORY_LLM is set but this memory store cannot extract memories; skipped")
 
     if update.interaction is not None and update.interaction.tags:
         item = update.interaction
@@ -95,7 +98,7 @@ async def apply_update(store: Mem0Store, update: MemoryUpdate) -> list[MemoryRec
 
 
 async def _infer(
-    store: Mem0Store, update: MemoryUpdate, base_meta: dict[str, Any], existing: list[MemoryRecord]
+    store: InferringStore, update: MemoryUpdate, base_meta: dict[str, Any], existing: list[MemoryRecord]
 ) -> list[MemoryRecord]:
     """Mem0's own LLM extraction (MEMORY_LLM), mapped onto the model: each memory it writes becomes a
     free-form `fact` preference (labelled by metadata, never by reading its text), and the memory LLM judges

@@ -16,31 +16,18 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from memory.embedder import PreparedEmbedder
 from memory.ids import AGENT_ID
 from memory.index_text import index_text
-from memory.store import MemoryUnavailable
-from memory.types import CATEGORIES, Category, MemoryPage, MemoryRecord, NewMemory
+from memory.payload import CORE_KEYS, record_from_payload
+from memory.store import Compactable, InferringStore, MemoryUnavailable
+from memory.types import Category, MemoryPage, MemoryRecord, NewMemory
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-# Payload keys that are Mem0's or ours-structural; everything else is the caller's metadata.
-_CORE_KEYS = {
-    "data",
-    "hash",
-    "created_at",
-    "updated_at",
-    "user_id",
-    "agent_id",
-    "run_id",
-    "text_lemmatized",
-    "category",
-    "role",
-    "actor_id",
-}
 _LIST_CAP = 100_000
 CLOSE_WAIT_S = 60.0
 """How long `close` waits for calls still running in threads (a compaction can take this long)."""
@@ -49,31 +36,6 @@ Records = list[MemoryRecord]
 Messages = list[dict[str, str]]
 Ids = list[str]
 NewMemories = list[NewMemory]
-
-
-def _parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def record_from_payload(memory_id: Any, payload: dict[str, Any], score: float | None = None) -> MemoryRecord:
-    category = payload.get("category")
-    return MemoryRecord(
-        id=str(memory_id),
-        text=str(payload.get("data", "")),
-        user_id=str(payload.get("user_id", "")),
-        category=category if category in CATEGORIES else "fact",
-        created_at=_parse_time(payload.get("created_at")),
-        updated_at=_parse_time(payload.get("updated_at")),
-        run_id=payload.get("run_id"),
-        score=score,
-        metadata={k: v for k, v in payload.items() if k not in _CORE_KEYS},
-    )
 
 
 class Mem0Store:
@@ -380,7 +342,7 @@ class Mem0Store:
         payload = dict(point.payload or {}) if point is not None else None
         if payload is None or payload.get("user_id") != user_id:
             return False
-        payload.update({k: v for k, v in metadata.items() if k not in _CORE_KEYS or k == "category"})
+        payload.update({k: v for k, v in metadata.items() if k not in CORE_KEYS or k == "category"})
         self._store.update(vector_id=memory_id, payload=payload)
         return True
 
@@ -543,6 +505,12 @@ def _rows(listed: Any) -> Any:
 
 def _like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+if TYPE_CHECKING:  # mypy proves the structural conformance the core relies on
+
+    def _conforms(store: Mem0Store) -> tuple[InferringStore, Compactable]:
+        return store, store
 
 
 __all__ = ["Mem0Store", "record_from_payload"]

@@ -46,3 +46,26 @@ def test_the_core_holds_no_wiring() -> None:
     """The command line, the adapter runner and start-up checks live in `memorybot/`, not in the core."""
     wiring = ("cli.py", "runner.py", "app.py", "startup.py")
     assert not [name for name in wiring if (ROOT / "bot" / name).exists()]
+
+
+def test_only_the_wiring_names_the_concrete_memory_store() -> None:
+    """The core, the adapters and the state depend on `memory.store.MemoryStore`; which store it is (Mem0 on
+    Qdrant or pgvector, or in memory) is chosen in `memorybot/app.py` alone."""
+    naming = {
+        str(path.relative_to(ROOT))
+        for package in ("bot", "adapters", "state", "memorybot")
+        for path in (ROOT / package).rglob("*.py")
+        if "mem0_store" in _imports_full(path) or "Mem0Store" in path.read_text(encoding="utf-8")
+    }
+    assert naming == {"memorybot/app.py"}
+
+
+def _imports_full(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(part for alias in node.names for part in alias.name.split("."))
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.update(node.module.split("."))
+    return found

@@ -22,7 +22,7 @@ from bot.understanding.operations import (
 from bot.understanding.preferences import Preference, category_of, slug
 from bot.understanding.records import preference_in
 from bot.understanding.rules import understand
-from memory.mem0_store import Mem0Store
+from memory.store import MemoryStore
 from memory.types import MemoryRecord
 
 __all__ = ["MAX_REMEMBER_CHARS", "edit_memory", "expired_interactions", "remember_explicitly"]
@@ -44,7 +44,7 @@ def operations_for(text: str) -> list[Operation]:
 
 
 async def remember_explicitly(
-    store: Mem0Store, user_id: str, text: str, *, key: str, platform: str
+    store: MemoryStore, user_id: str, text: str, *, key: str, platform: str
 ) -> list[MemoryRecord]:
     """Store what `text` states for `user_id`, now (not through the queue). Caller holds the user's lock.
 
@@ -59,7 +59,7 @@ async def remember_explicitly(
     return await apply_update(store, update)
 
 
-async def edit_memory(store: Mem0Store, owner: str, memory_id: str, text: str) -> MemoryRecord | None:
+async def edit_memory(store: MemoryStore, owner: str, memory_id: str, text: str) -> MemoryRecord | None:
     """Replace the text of one of `owner`'s memories (Mem0's history keeps the old text).
 
     The memory's typed meaning follows the new words: an edited preference holds what the new text states
@@ -88,7 +88,7 @@ async def edit_memory(store: Mem0Store, owner: str, memory_id: str, text: str) -
 
 
 async def expired_interactions(
-    store: Mem0Store, users_days: dict[str, int], default_days: int | None, *, now: datetime | None = None
+    store: MemoryStore, users_days: dict[str, int], default_days: int | None, *, now: datetime | None = None
 ) -> list[MemoryRecord]:
     """Interaction memories past their owner's retention (the shorter of theirs and the bot's), all users."""
     if not users_days and not default_days:

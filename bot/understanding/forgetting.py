@@ -11,8 +11,7 @@ import re
 
 from bot.understanding.operations import Forget, Operation, Remove
 from memory.ids import short_id
-from memory.mem0_store import Mem0Store
-from memory.store import MemoryUnavailable
+from memory.store import MemoryStore, MemoryUnavailable
 from memory.types import MemoryRecord
 
 __all__ = ["resolve_forgets"]
@@ -33,7 +32,7 @@ def _strong(description: str, record: MemoryRecord) -> bool:
 
 
 async def resolve_forgets(
-    store: Mem0Store, user_id: str, operations: list[Operation]
+    store: MemoryStore, user_id: str, operations: list[Operation]
 ) -> tuple[list[Operation], str]:
     """`operations` with each `Forget` replaced by the removal it resolves to (if clear), and what to say."""
     out: list[Operation] = []

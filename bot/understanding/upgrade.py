@@ -18,7 +18,7 @@ from bot.understanding._statements import parse_memory_facts
 from bot.understanding.preferences import SCHEMA_VERSION, Preference, category_of, slug
 from bot.understanding.render import memory_text
 from bot.understanding.rules import preference_of
-from memory.mem0_store import Mem0Store
+from memory.store import MemoryStore
 from memory.types import MemoryRecord
 
 __all__ = ["MARKER", "upgrade_store"]
@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 MARKER = "schema-v2.done"
 
 
-async def upgrade_store(store: Mem0Store, data_dir: Path | None = None) -> int:
+async def upgrade_store(store: MemoryStore, data_dir: Path | None = None) -> int:
     """Label every version-1 memory with its preference metadata; returns how many were upgraded."""
     marker = data_dir / MARKER if data_dir is not None else None
     if marker is not None and marker.exists():
@@ -53,7 +53,7 @@ def _preferences_in_text(record: MemoryRecord) -> list[Preference]:
     return prefs
 
 
-async def _upgrade(store: Mem0Store, record: MemoryRecord) -> None:
+async def _upgrade(store: MemoryStore, record: MemoryRecord) -> None:
     owner = record.user_id or None
     if record.category == "interaction":
         await store.annotate(owner, record.id, {"schema": SCHEMA_VERSION})

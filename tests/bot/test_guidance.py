@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
+import pytest
+
 from bot.service import ChatService
+from bot.settings import Settings
 from bot.types import ChatIdentity, IncomingMessage
+from tests.in_memory_service import in_memory_service
 
 TEXT = "A practical guide to Rust ownership, borrowing and lifetimes for Python developers"
 
@@ -18,7 +24,16 @@ async def tags_for(service: ChatService, name: str, text: str = TEXT) -> list[st
     return reply.tags
 
 
-async def test_guidance_applies_to_everyone_until_a_person_says_otherwise(service: ChatService) -> None:
+@pytest.fixture
+async def fast(settings: Settings) -> AsyncIterator[ChatService]:
+    """How guidance and a person's preferences combine is the core's rule: no real store needed. That
+    guidance is nobody's memory is proven below, on the real store."""
+    async with in_memory_service(settings) as service:
+        yield service
+
+
+async def test_guidance_applies_to_everyone_until_a_person_says_otherwise(fast: ChatService) -> None:
+    service = fast
     before = await tags_for(service, "alice")
     assert before and not all(t.startswith("#") for t in before)
     (guidance,) = await service.add_guidance("Wants hashtags")

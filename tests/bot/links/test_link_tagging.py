@@ -10,12 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from bot.links import LinkReader
 from bot.service import ChatService
 from bot.settings import Settings
 from bot.types import ChatIdentity, IncomingMessage
-from memorybot.app import build_service
+from memory.embedder import similarity
 from tests.conftest import make_settings
 from tests.fakes.web import FakeWeb
+from tests.in_memory_service import in_memory_service
 
 ALICE = ChatIdentity(platform="console", user="alice", channel="c1")
 BOB = ChatIdentity(platform="console", user="bob", channel="c1")
@@ -29,8 +31,14 @@ def link_settings(data_dir: Path) -> Settings:
 
 @pytest.fixture
 async def linked(link_settings: Settings) -> AsyncIterator[ChatService]:
-    async with build_service(link_settings) as service:
-        yield service
+    """The real link reader and topic judge in a service on the in-memory store: these tests are about links,
+    not storage."""
+    links = LinkReader(link_settings)
+    try:
+        async with in_memory_service(link_settings, links=links, similarity=similarity) as service:
+            yield service
+    finally:
+        await links.aclose()
 
 
 async def test_a_link_is_tagged_from_its_title_and_description(linked: ChatService, web: FakeWeb) -> None:
