@@ -55,7 +55,7 @@ LOCKED = range(5)  # people whose updates are held back while worker 2 dies
 FORGOTTEN = PEOPLE - 1
 SECRET_WORD = "quokkaseventeen"
 REPLY_DEADLINE_S = 60.0
-CONNECTIONS_PER_WORKER = 25
+CONNECTIONS_PER_WORKER = 30
 """What docs/scaling.md tells operators to budget per worker; the workers name themselves in the URL."""
 
 
