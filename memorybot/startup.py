@@ -119,4 +119,3 @@ async def check_start_up(settings: Settings) -> None:
     if settings.qdrant_url:
         key = settings.qdrant_api_key.get_secret_value() if settings.qdrant_api_key else None
         await check_qdrant_server(settings.qdrant_url, key)
-
