@@ -90,13 +90,10 @@ async def test_delete_all_removes_only_that_user_and_their_history(store: Mem0St
     assert [r.text for r in (await store.list(BOB)).items] == ["Bob stays"]
     db = store._mem0.db.db_path  # Mem0's history database (kept off, in memory, with pgvector)
     history = store._mem0.db.connection if db == ":memory:" else sqlite3.connect(db)
-    rows = (
-        history.execute(
-            "SELECT COUNT(*) FROM history "
-            "WHERE old_memory LIKE '%Alice marker%' OR new_memory LIKE '%Alice marker%'"
-        )
-        .fetchone()[0]
-    )
+    rows = history.execute(
+        "SELECT COUNT(*) FROM history "
+        "WHERE old_memory LIKE '%Alice marker%' OR new_memory LIKE '%Alice marker%'"
+    ).fetchone()[0]
     assert rows == 0
 
 
