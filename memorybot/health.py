@@ -15,6 +15,8 @@ from contextlib import asynccontextmanager
 
 from aiohttp import web
 
+from bot.errors import SettingsError
+
 log = logging.getLogger(__name__)
 
 DATABASE_TIMEOUT_S = 2.0
@@ -88,7 +90,13 @@ async def health_server(host: str, port: int, readiness: Readiness) -> AsyncIter
     await runner.setup()
     try:
         site = web.TCPSite(runner, host, port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as exc:
+            raise SettingsError(
+                f"HEALTH_PORT: cannot listen on {host}:{port} ({exc.strerror or exc}): choose another "
+                "HEALTH_PORT (or HEALTH_HOST), or stop what uses it."
+            ) from None
         bound = int(runner.addresses[0][1])
         log.info("health endpoints listening", extra={"host": host, "port": bound})
         yield bound

@@ -6,7 +6,9 @@ from __future__ import annotations
 import socket
 
 import httpx
+import pytest
 
+from bot.errors import SettingsError
 from memorybot.health import Readiness, health_server
 
 
@@ -47,3 +49,13 @@ async def test_an_adapter_that_failed_to_start_is_not_ready() -> None:
         answer = await client.get("/readyz")
         assert answer.status_code == 503 and "SettingsError" in answer.json()["reason"]
         assert (await client.get("/healthz")).status_code == 200
+
+
+async def test_a_port_in_use_is_a_settings_error_naming_it() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(SettingsError, match=f"HEALTH_PORT: cannot listen on 127.0.0.1:{port}"):
+            async with health_server("127.0.0.1", port, Readiness()):
+                pass
