@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -39,7 +40,7 @@ def gather(settings: Settings) -> dict[str, Any]:
             {
                 "pid": w.pid,
                 "host": w.host,
-                "started": w.started.isoformat() if w.started else None,
+                "started": w.started.astimezone(UTC).isoformat(timespec="seconds") if w.started else None,
                 "connections": w.connections,
                 "claimed": w.claimed,
             }
@@ -147,7 +148,7 @@ def render(document: dict[str, Any], console: Console) -> None:
         listing.add_row(
             str(w["pid"] or "?"),
             w["host"] or "?",
-            (w["started"] or "?")[:19],
+            (w["started"] or "?")[:19].replace("T", " ") + (" UTC" if w["started"] else ""),
             str(w["connections"]),
             str(w["claimed"]),
         )
