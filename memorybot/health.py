@@ -30,6 +30,7 @@ class Readiness:
         self._database_url = database_url
         self._adapters_started = False
         self._adapters_failed: str | None = None
+        self._stopping = False
 
     def adapters_started(self) -> None:
         self._adapters_started = True
@@ -37,8 +38,14 @@ class Readiness:
     def adapters_failed(self, why: str) -> None:
         self._adapters_failed = why
 
+    def stopping(self) -> None:
+        """The worker is winding down (SIGTERM): no new work, while it finishes what it accepted."""
+        self._stopping = True
+
     async def reason(self) -> str | None:
         """Why this worker is not ready, or None when it is."""
+        if self._stopping:
+            return "the worker is stopping"
         if self._adapters_failed is not None:
             return f"an adapter failed to start: {self._adapters_failed}"
         if not self._adapters_started:

@@ -49,6 +49,8 @@ async def run_adapters(settings: Settings, service: ChatService, readiness: Read
     finally:
         if watching is not None:
             watching.cancel()
+        if readiness is not None:
+            readiness.stopping()  # out of the load balancer's rotation while the adapters finish
         for adapter in adapters:
             await adapter.stop()
 

@@ -34,6 +34,10 @@ async def test_readiness_follows_the_adapters_and_the_database(database_url: str
             ready = await client.get("/readyz")
             if problem is None:
                 assert (ready.status_code, ready.json()) == (200, {"status": "ready"})
+                readiness.stopping()  # SIGTERM: out of rotation while the adapters finish
+                stopping = await client.get("/readyz")
+                assert (stopping.status_code, stopping.json()["reason"]) == (503, "the worker is stopping")
+                assert (await client.get("/healthz")).status_code == 200
             else:
                 assert ready.status_code == 503
                 assert problem in ready.json()["reason"] and "s3cret" not in ready.text
