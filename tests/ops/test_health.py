@@ -1,15 +1,26 @@
-"""The health endpoints over real HTTP on loopback: readiness as the worker's state changes (the real runner
-serving them is in `test_worker_process.py`)."""
+"""The health endpoints over real HTTP on loopback: readiness as the worker's state changes, and a Discord
+shard worker's runner serving them (a Slack worker's, through the `run` command, is in
+`test_worker_process.py`)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import socket
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 
 from bot.errors import SettingsError
+from bot.settings import Settings
 from memorybot.health import Readiness, health_server
+from memorybot.runner import serve_until_stopped
+from tests.adapters.discord.conftest import discord_settings
+from tests.fakes.discord_server import FakeDiscord
+
+if TYPE_CHECKING:
+    from bot.service import ChatService
 
 
 def _refused_url() -> str:
@@ -63,3 +74,34 @@ async def test_a_port_in_use_is_a_settings_error_naming_it() -> None:
         with pytest.raises(SettingsError, match=f"HEALTH_PORT: cannot listen on 127.0.0.1:{port}"):
             async with health_server("127.0.0.1", port, Readiness()):
                 pass
+
+
+async def test_a_discord_shard_worker_is_ready_once_its_shard_connected(
+    settings: Settings, service: ChatService
+) -> None:
+    """A Discord shard has no HTTP server of its own: the probes are its only one (run in process)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    async with FakeDiscord() as fake:
+        fake.add_channel(fake.add_guild())
+        worker = discord_settings(
+            settings, fake, discord_shard_count=2, discord_shard_ids="1", health_port=port
+        )
+        running = asyncio.create_task(serve_until_stopped(worker, service))
+        try:
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10.0) as client:
+                async with asyncio.timeout(30):
+                    while True:  # as a readiness probe asks, until the shards have connected
+                        assert not running.done(), running
+                        with contextlib.suppress(httpx.ConnectError):
+                            answer = await client.get("/readyz")
+                            if answer.status_code == 200:
+                                break
+                            assert answer.json()["reason"] == "the adapters are starting", answer.text
+                        await asyncio.sleep(0.02)
+                assert [i["shard"] for i in fake.identifies] == [[1, 2]]  # this worker's one shard of two
+        finally:
+            running.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await running
