@@ -55,6 +55,7 @@ from bot.worker import UpdateWorker
 from memory.ids import SHORT_ID_CHARS
 from memory.store import MemoryStore, MemoryUnavailable
 from memory.types import MemoryPage, MemoryRecord
+from state.erasures import ErasureFeed
 from state.queue import UpdateQueue
 from state.recent import RecentKeysFactory, local_recent_keys
 
@@ -96,8 +97,11 @@ class ChatService(MemoryControlCommands):
         guidance_reader: Callable[[str], Awaitable[list[Preference]]] | None = None,
         controls: MemoryControls | None = None,
         recent_keys: RecentKeysFactory = local_recent_keys,
+        erasures: ErasureFeed | None = None,
     ) -> None:
         self.settings = settings
+        self.erasures = erasures
+        """Several workers: how an erasure made here (a retention sweep) reaches every worker's caches."""
         self.recent_keys = recent_keys
         """Expiring key sets for the adapters (Slack's retry guard, thread cache): shared by every worker
         when the deployment has a database."""
@@ -119,7 +123,6 @@ class ChatService(MemoryControlCommands):
         )
         # The recent turns of each person in each thread, in this process only: follow-ups refer to them.
         self._threads: OrderedDict[str, deque[Turn]] = OrderedDict()
-        self._erasing: set[asyncio.Task[object]] = set()
         self.controls = controls or MemoryControls(
             SqliteControlStore(settings.data_dir / "controls.db"),
             AuditLog(settings.data_dir),
@@ -436,8 +439,9 @@ class ChatService(MemoryControlCommands):
         """Erase a user completely: queued updates, memories, Mem0 history; then compact the files (unless
         the caller erases several users and compacts once after the last)."""
         async with self.store.user_lock(user_id):
-            await asyncio.to_thread(self.queue.purge_user, user_id)
+            await asyncio.to_thread(self.queue.purge_user, user_id)  # on PostgreSQL: tells every worker
             await asyncio.to_thread(self.ledger.purge_user, user_id)
+            await asyncio.to_thread(self.controls.store.drop_codes, user_id)  # not their pause: see store
             self._threads = OrderedDict(
                 (k, v) for k, v in self._threads.items() if not k.startswith(_thread_key(user_id, ""))
             )
@@ -447,16 +451,22 @@ class ChatService(MemoryControlCommands):
         return count
 
     def forget_cached(self, user_id: str) -> None:
-        """Another worker erased this person: drop what this process holds of them — their recent thread
-        turns, the cached query vectors (keyed by what people wrote, so all of them) and their share of the
-        corrections ledger."""
+        """A worker (maybe this one) erased this person or expired their memories: drop what this process
+        holds of them — their recent thread turns and the cached query vectors (keyed by what people wrote,
+        so all of them). What is shared (queue, ledger, controls, vectors) the erasing worker has handled."""
         self._threads = OrderedDict(
             (k, v) for k, v in self._threads.items() if not k.startswith(_thread_key(user_id, ""))
         )
         self.store.forget_cached_queries()
-        task = asyncio.get_running_loop().create_task(asyncio.to_thread(self.ledger.purge_user, user_id))
-        self._erasing.add(task)
-        task.add_done_callback(self._erasing.discard)
+
+    async def announce_erased(self, user_ids: list[str]) -> None:
+        """Memories of these people were erased here outside a forget-all (retention): every worker, this
+        one included, drops what it holds of them in memory."""
+        if self.erasures is None:
+            for user_id in user_ids:
+                self.forget_cached(user_id)
+            return
+        await self.erasures.announce(user_ids)
 
     async def export(self, identity: ChatIdentity) -> str:
         linked = await self.export_linked(identity)

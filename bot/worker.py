@@ -89,6 +89,7 @@ class UpdateWorker:
         self._progress = asyncio.Condition()
         self._task: asyncio.Task[None] | None = None
         self._closing = False
+        self._claiming = False
 
     def start(self) -> None:
         """Start applying; it first replays whatever a previous process left pending."""
@@ -116,7 +117,7 @@ class UpdateWorker:
                     await self._progress.wait()
             # With several workers the previous message may have gone to another one: its update is then
             # only in the shared queue, another process's state: no event to wait on, so poll (bounded).
-            while await asyncio.to_thread(self._queue.has_due, user_id):  # noqa: ASYNC110
+            while await asyncio.to_thread(self._has_due, user_id):  # noqa: ASYNC110
                 await asyncio.sleep(_SETTLE_POLL_S)
 
         try:
@@ -127,12 +128,19 @@ class UpdateWorker:
             return False
         return True
 
+    def _has_due(self, user_id: str) -> bool:
+        """The queue cannot say (its database is away): nothing to wait for, answer now."""
+        try:
+            return self._queue.has_due(user_id)
+        except Exception:
+            return False
+
     async def drain(self, timeout: float = 60.0) -> None:  # noqa: ASYNC109
         """Wait until every due update has been applied (or parked). For CLI one-shots and tests."""
 
         async def settled() -> None:
             async with self._progress:
-                while bool(self._inflight) or await asyncio.to_thread(self._has_due_work):
+                while self._claiming or self._inflight or await asyncio.to_thread(self._has_due_work):
                     self._wake.set()
                     await self._progress.wait()
 
@@ -196,17 +204,25 @@ class UpdateWorker:
         tasks: set[asyncio.Task[None]] = set()
         while not self._closing:
             self._wake.clear()
+            self._claiming = True  # `drain`: claimed jobs are not yet in `_inflight`, nor due any more
             try:
                 jobs = await asyncio.to_thread(self._queue.due, exclude=set(self._inflight))
             except Exception:  # the queue's file is locked, damaged or gone: say so, keep the bot up
+                self._claiming = False
+                async with self._progress:
+                    self._progress.notify_all()
                 log.exception("cannot read the memory update queue; retrying")
-                await asyncio.sleep(QUEUE_RETRY_S)
+                try:  # `drain` (or a new update) wakes it sooner
+                    await asyncio.wait_for(self._wake.wait(), QUEUE_RETRY_S)
+                except TimeoutError:
+                    pass
                 continue
             for job in jobs:
                 self._inflight.add(job.key)
                 task = asyncio.create_task(self._apply(job))
                 tasks.add(task)
                 task.add_done_callback(tasks.discard)
+            self._claiming = False
             if not jobs:
                 async with self._progress:
                     self._progress.notify_all()

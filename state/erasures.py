@@ -1,10 +1,11 @@
 """Telling every worker that a person was erased, so each drops what it holds of them in memory.
 
-A forget-all on one worker deletes the shared state (queue, vectors) itself; but every worker also keeps a
-little of its own — the recent turns of a thread, cached query vectors, its share of the corrections
-ledger — that only it can drop. The queue's `purge_user` announces the erasure (`NOTIFY mb_erasures,
-'<user id>'`: delivered to listeners, never stored); each worker listens on its own connection and calls
-back. Embedded there is one process, which drops its own.
+A forget-all on one worker deletes the shared state (queue, vectors, corrections, link codes) itself; but
+every worker also keeps a little of its own — the recent turns of a thread, cached query vectors — that only
+it can drop. The queue's `purge_user` announces the erasure (`NOTIFY mb_erasures, '<user id>'`: delivered to
+listeners, never stored), and so does a retention sweep for the people whose memories it expired
+(`announce`); each worker listens on its own connection and calls back. Embedded there is one process,
+which drops its own.
 """
 
 from __future__ import annotations
@@ -35,6 +36,15 @@ class ErasureFeed:
 
     def subscribe(self, listener: ErasureListener) -> None:
         self._listeners.append(listener)
+
+    async def announce(self, user_ids: list[str]) -> None:
+        """Tell every worker (this one too: it listens as well) to drop what it holds of these people, when
+        they were erased by other means than the queue's `purge_user` (a retention sweep)."""
+        if not user_ids:
+            return
+        async with await psycopg.AsyncConnection.connect(self._url, autocommit=True) as conn:
+            for user_id in user_ids:
+                await conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, user_id))
 
     async def open(self) -> None:
         self._task = asyncio.create_task(self._listen(), name="erasure-feed")

@@ -52,8 +52,13 @@ class AdvisoryUserLocks:
 
     def __init__(self, url: str, *, pool_size: int = 8) -> None:
         self._local = LocalUserLocks()
-        self._pool = AsyncConnectionPool(
-            url, min_size=1, max_size=pool_size, kwargs={"autocommit": True}, open=False
+        self._pool = AsyncConnectionPool(  # checked on the way out: see `state.postgres.state_pool`
+            url,
+            min_size=1,
+            max_size=pool_size,
+            kwargs={"autocommit": True},
+            check=AsyncConnectionPool.check_connection,
+            open=False,
         )
 
     async def open(self) -> None:

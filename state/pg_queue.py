@@ -18,11 +18,18 @@ How several workers share it:
   `done`) stores nothing twice: every memory carries its job key (see `bot.remember`).
 - Claims are rows, not long transactions: one connection per job in flight would exhaust a managed
   server's connection limit.
+
+When PostgreSQL refuses an enqueue (the server went away mid-run), the job is held in this worker's memory,
+as the SQLite queue does on a full disk: the reply still goes out (saying its update is waiting) and the job
+is written by the next `due` / `next_due_in` once the database answers — with the same erasure check, so a
+forget-all made meanwhile still wins. Held jobs are lost only if this worker dies before the database is back.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import threading
 from typing import Any
 
 import psycopg
@@ -30,7 +37,10 @@ from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
 from state.erasures import CHANNEL as ERASURE_CHANNEL
+from state.postgres import DatabaseAway, check_away, mark_away, mark_back
 from state.queue import Job, ParkedJob, erasure_key, received_at
+
+log = logging.getLogger(__name__)
 
 POLL_S = 1.0
 """How often an idle worker looks for jobs other workers queued or a dead worker left behind."""
@@ -48,6 +58,14 @@ _IN_TURN = """
                OR e.claim_started IS DISTINCT FROM %(started)s))
 """
 """The person's earlier updates are all applied, or in this worker's hands (it applies them in order)."""
+_INSERT = """
+    INSERT INTO mb_update_jobs (key, user_id, payload) SELECT %(key)s, %(user)s, %(payload)s
+    WHERE %(arrived)s::float8 IS NULL OR NOT EXISTS (SELECT 1 FROM mb_erasures
+        WHERE person = %(person)s AND erased_at >= to_timestamp(%(arrived)s::float8))
+    ON CONFLICT (key) DO NOTHING
+"""
+ENQUEUE_TIMEOUT_S = 2.0
+"""How long a call waits for a connection: an enqueue then holds its job (a reply waits on it)."""
 
 
 class PostgresUpdateQueue:
@@ -65,34 +83,75 @@ class PostgresUpdateQueue:
         self.max_attempts = max_attempts
         self._base_delay = base_delay_s
         self._max_delay = max_delay_s
-        # The presence session: claims name it, and die with it.
-        self._presence = psycopg.connect(url, autocommit=True)
-        row = self._presence.execute(
+        self._url = url
+        self._held: dict[str, tuple[str, dict[str, Any]]] = {}
+        """Jobs the database refused: key → (user, payload), written once it answers again."""
+        self._held_lock = threading.Lock()
+        self._presence = self._present()
+        self._pool = ConnectionPool(  # checked on the way out: see `state.postgres.state_pool`
+            url,
+            min_size=1,
+            max_size=pool_size,
+            kwargs={"autocommit": True},
+            check=ConnectionPool.check_connection,
+            timeout=ENQUEUE_TIMEOUT_S,  # the database is away: say so in seconds (the worker retries)
+            open=True,
+        )
+
+    def _present(self) -> psycopg.Connection[tuple[Any, ...]]:
+        """(Re)open the presence session: claims name it, and die with it."""
+        conn = psycopg.connect(self._url, autocommit=True)
+        row = conn.execute(
             "SELECT pid, backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()"
         ).fetchone()
         assert row is not None
         self._me: dict[str, Any] = {"pid": row[0], "started": row[1]}
-        self._pool = ConnectionPool(
-            url, min_size=1, max_size=pool_size, kwargs={"autocommit": True}, open=True
-        )
+        return conn
+
+    def _ensure_presence(self) -> None:
+        """A presence session lost with the server (restart, failover) voids this worker's claims: open a
+        new one before claiming again, or every job it claims would look abandoned to the others."""
+        try:
+            self._presence.execute("SELECT 1")
+        except psycopg.Error:
+            self._presence.close()
+            self._presence = self._present()
 
     def enqueue(self, key: str, user_id: str, payload: dict[str, Any]) -> bool:
-        arrived = received_at(payload)
-        with self._pool.connection() as conn:
-            cur = conn.execute(
-                "INSERT INTO mb_update_jobs (key, user_id, payload) SELECT %(key)s, %(user)s, %(payload)s "
-                "WHERE %(arrived)s::float8 IS NULL OR NOT EXISTS (SELECT 1 FROM mb_erasures "
-                "WHERE person = %(person)s AND erased_at >= to_timestamp(%(arrived)s::float8)) "
-                "ON CONFLICT (key) DO NOTHING",
-                {
-                    "key": key,
-                    "user": user_id,
-                    "payload": Jsonb(payload),
-                    "arrived": arrived,
-                    "person": erasure_key(user_id),
-                },
-            )
-            return cur.rowcount == 1
+        try:
+            check_away(self._url)  # failed a moment ago: hold at once, the reply is waiting
+            with self._pool.connection() as conn:
+                return conn.execute(_INSERT, _job_args(key, user_id, payload)).rowcount == 1
+        except psycopg.OperationalError as exc:  # the connection, not the job: hold it (another error raises)
+            if not isinstance(exc, DatabaseAway):
+                mark_away(self._url)
+            log.warning("the database refused a memory update; holding it", extra={"error": repr(exc)})
+            with self._held_lock:
+                if key in self._held:
+                    return False
+                self._held[key] = (user_id, payload)
+            return True
+
+    @property
+    def holding(self) -> int:
+        """Jobs waiting in this worker's memory for the database to accept writes again."""
+        return len(self._held)
+
+    def _write_held(self) -> None:
+        """Write held jobs (raises, keeping the rest, while the database is still away)."""
+        with self._held_lock:
+            if not self._held:
+                return
+            with self._pool.connection() as conn:
+                for key, (user_id, payload) in list(self._held.items()):
+                    try:
+                        conn.execute(_INSERT, _job_args(key, user_id, payload))
+                    except psycopg.OperationalError:
+                        raise
+                    except psycopg.Error as exc:  # this job can never be written: it must not block the rest
+                        log.error("dropped a held update the database rejects", extra={"error": repr(exc)})
+                    del self._held[key]
+        log.info("held memory updates written to the queue")
 
     def due(self, *, limit: int = 64, exclude: set[str] | frozenset[str] = frozenset()) -> list[Job]:
         query = f"""
@@ -110,13 +169,17 @@ class PostgresUpdateQueue:
             FROM claimable c WHERE j.key = c.key
             RETURNING j.key, j.user_id, j.payload, j.attempts, j.seq
         """
+        self._write_held()
+        self._ensure_presence()
         with self._pool.connection() as conn:
             rows = conn.execute(query, {**self._me, "exclude": list(exclude), "limit": limit}).fetchall()
+        mark_back(self._url)
         rows.sort(key=lambda r: r[4])  # RETURNING has no order; per-user order matters to the caller
         return [Job(k, u, p if isinstance(p, dict) else json.loads(p), a) for k, u, p, a, _ in rows]
 
     def next_due_in(self) -> float | None:
         """Never None: an idle worker still polls, for jobs that others queued or a dead worker left."""
+        self._write_held()
         with self._pool.connection() as conn:
             # A job waiting for its person's earlier one (in another worker's hands, or backing off) is not
             # due: that worker looks again when it finishes; counting it would make everyone poll at once.
@@ -136,12 +199,6 @@ class PostgresUpdateQueue:
                 "claim_started = NULL WHERE key = %s",
                 (key,),
             )
-
-    @property
-    def holding(self) -> int:
-        """Always 0: an enqueue the database refuses fails the reply's update instead (it is not on this
-        worker's disk to hold)."""
-        return 0
 
     def failed(self, key: str, error: str, *, transient: bool = False) -> bool:
         with self._pool.connection() as conn, conn.transaction():
@@ -174,12 +231,18 @@ class PostgresUpdateQueue:
         return row is not None and row[0] == "pending"
 
     def has_due(self, user_id: str) -> bool:
-        with self._pool.connection() as conn:
-            row = conn.execute(
-                "SELECT 1 FROM mb_update_jobs WHERE user_id = %s AND status = 'pending' AND next_at <= now() "
-                "LIMIT 1",
-                (user_id,),
-            ).fetchone()
+        """Raises at once while the database counts as away (a message would wait on it)."""
+        check_away(self._url)
+        try:
+            with self._pool.connection() as conn:
+                row = conn.execute(
+                    "SELECT 1 FROM mb_update_jobs WHERE user_id = %s AND status = 'pending' "
+                    "AND next_at <= now() LIMIT 1",
+                    (user_id,),
+                ).fetchone()
+        except psycopg.OperationalError:
+            mark_away(self._url)
+            raise
         return row is not None
 
     def pending_count(self) -> int:
@@ -210,8 +273,22 @@ class PostgresUpdateQueue:
         with self._pool.connection() as conn:
             conn.execute("VACUUM mb_update_jobs")
 
+    def drop_older(self, before: float, user_id: str | None = None) -> int:
+        """Every worker's old jobs (one table); held ones are this worker's own and new by nature."""
+        with self._pool.connection() as conn:
+            cur = conn.execute(
+                "DELETE FROM mb_update_jobs WHERE status <> 'done' AND created_at < to_timestamp(%(before)s) "
+                "AND (%(user)s::text IS NULL OR user_id = %(user)s)",
+                {"before": before, "user": user_id},
+            )
+            return cur.rowcount
+
     def purge_user(self, user_id: str) -> int:
-        """Every worker's jobs of this person go at once: they all live in this one table."""
+        """Every worker's jobs of this person go at once: they all live in this one table (and this
+        worker's held ones; another worker's held jobs meet the erasure record when they are written)."""
+        with self._held_lock:
+            for key in [k for k, (owner, _) in self._held.items() if owner == user_id]:
+                del self._held[key]
         with self._pool.connection() as conn:
             # The erasure first: from then on no message that arrived before it can queue anything.
             conn.execute(
@@ -228,3 +305,13 @@ class PostgresUpdateQueue:
     def close(self) -> None:
         self._pool.close()
         self._presence.close()
+
+
+def _job_args(key: str, user_id: str, payload: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "key": key,
+        "user": user_id,
+        "payload": Jsonb(payload),
+        "arrived": received_at(payload),
+        "person": erasure_key(user_id),
+    }

@@ -82,6 +82,11 @@ class UpdateQueue(Protocol):
         """Let applied jobs' text leave the storage now (after a retention expiry)."""
         ...
 
+    def drop_older(self, before: float, user_id: str | None = None) -> int:
+        """Remove jobs not yet applied (pending or parked) that were queued before `before` (epoch seconds),
+        of one person or of everyone: a retention expiry reaches the text still waiting in the queue."""
+        ...
+
     def purge_user(self, user_id: str) -> int:
         """Remove every job of a user, pending ones too (they hold the text they asked us to forget), and
         record the erasure (a hash of the id and the time) for `enqueue`."""

@@ -244,6 +244,20 @@ class SqliteUpdateQueue:
         with self._lock:
             self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
+    def drop_older(self, before: float, user_id: str | None = None) -> int:
+        with self._lock:
+            for key in [
+                k
+                for k, (owner, _, created) in self._held.items()
+                if created < before and user_id in (None, owner)
+            ]:
+                del self._held[key]
+            cur = self._conn.execute(
+                "DELETE FROM jobs WHERE status <> 'done' AND created_at < ? AND (? IS NULL OR user_id = ?)",
+                (before, user_id, user_id),
+            )
+            return cur.rowcount
+
     def purge_user(self, user_id: str) -> int:
         """Remove every job of a user (pending ones too: they hold the text they asked us to forget)."""
         with self._lock:

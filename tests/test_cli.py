@@ -86,6 +86,20 @@ def test_preferences_persist_across_processes_and_forget_all(tmp_path: Path) -> 
     assert "forget-all" in memorybot(data, "audit").stdout  # the table
 
 
+def test_audit_with_a_database_shows_what_every_worker_wrote(tmp_path: Path, database_url: str) -> None:
+    from state import open_audit_trail
+
+    for worker, target in (("one", "discord:1"), ("two", "slack:T1:U2"), ("one", "discord:3")):
+        trail = open_audit_trail(tmp_path / worker, database_url)  # two machines' operators
+        trail.append({"actor": "operator:x", "action": "forget-all", "target": target, "via": "cli"})
+        trail.close()
+    env = {"DATABASE_URL": database_url}
+    shown = memorybot(tmp_path / "three", "audit", "--json", "--last", "2", env=env)
+    assert shown.returncode == 0, shown.stderr
+    assert [json.loads(line)["target"] for line in shown.stdout.splitlines()] == ["slack:T1:U2", "discord:3"]
+    assert not list(tmp_path.rglob("audit.log"))
+
+
 def test_nothing_is_written_to_home_or_tmp(tmp_path: Path) -> None:
     home, tmp = tmp_path / "home", tmp_path / "tmp"
     home.mkdir()

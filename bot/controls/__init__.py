@@ -4,6 +4,6 @@ admin switches and the operator's audit trail. Implemented once here; every adap
 
 from bot.controls.audit import AuditLog, read_audit
 from bot.controls.controls import MemoryControls, MemoryScope
-from bot.controls.store import ControlStore, SqliteControlStore
+from state.controls import ControlStore, SqliteControlStore
 
 __all__ = ["AuditLog", "ControlStore", "MemoryControls", "MemoryScope", "SqliteControlStore", "read_audit"]

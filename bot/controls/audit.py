@@ -1,24 +1,20 @@
 """The operator's audit trail: who erased or read whose memories, and who switched memory off where.
 
-One JSON object per line in `audit.log` in the data directory, rotated by size (stdlib
-`RotatingFileHandler`). A line says who, when, what and how many, never what a memory says: the trail must
-be safe to hand to someone checking that deletion requests were honoured.
+A line says who, when, what and how many, never what a memory says: the trail must be safe to hand to
+someone checking that deletion requests were honoured. Where lines are kept is a `state.audit.AuditTrail`:
+`audit.log` in the data directory, or (with `DATABASE_URL`) one table every worker writes to.
 """
 
 from __future__ import annotations
 
 import getpass
-import json
-import logging
-import threading
 from datetime import UTC, datetime
-from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from typing import Any
 
-AUDIT_FILE = "audit.log"
-MAX_BYTES = 1_000_000
-BACKUPS = 5
+from state.audit import AUDIT_FILE, AuditTrail, FileAuditTrail
+
+__all__ = ["AUDIT_FILE", "AuditLog", "operator", "read_audit"]
 
 _ALLOWED = frozenset({"at", "actor", "action", "target", "count", "scope", "state", "via"})
 """The only keys a line may carry: nothing free-form, so no memory text can slip in."""
@@ -33,26 +29,10 @@ def operator() -> str:
 
 
 class AuditLog:
-    """Appends audit lines; safe from several threads (the handler locks), one file per data directory."""
+    """Writes audit lines to a trail; a data directory means its `audit.log`."""
 
-    def __init__(self, data_dir: Path, *, max_bytes: int = MAX_BYTES, backups: int = BACKUPS) -> None:
-        self.path = data_dir / AUDIT_FILE
-        self._max_bytes = max_bytes
-        self._backups = backups
-        self._handler: RotatingFileHandler | None = None
-        self._lock = threading.Lock()
-
-    def _open(self) -> RotatingFileHandler:
-        # Opened on the first line, not at start-up: most runs never write one.
-        with self._lock:
-            if self._handler is None:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                handler = RotatingFileHandler(
-                    self.path, maxBytes=self._max_bytes, backupCount=self._backups, encoding="utf-8"
-                )
-                handler.setFormatter(logging.Formatter("%(message)s"))
-                self._handler = handler
-            return self._handler
+    def __init__(self, trail: AuditTrail | Path) -> None:
+        self.trail: AuditTrail = FileAuditTrail(trail) if isinstance(trail, Path) else trail
 
     def write(
         self,
@@ -70,29 +50,16 @@ class AuditLog:
         for key, value in (("count", count), ("scope", scope), ("state", state), ("via", via)):
             if value is not None:
                 line[key] = value
-        record = logging.LogRecord("memorybot.audit", logging.INFO, __file__, 0, json.dumps(line), None, None)
-        self._open().handle(record)
+        self.trail.append(line)
+
+    def read(self, last: int | None = None) -> list[dict[str, Any]]:
+        """Every line still kept (or the newest `last`), oldest first, with only the keys a line may carry."""
+        return [{k: v for k, v in item.items() if k in _ALLOWED} for item in self.trail.read(last)]
 
     def close(self) -> None:
-        with self._lock:
-            if self._handler is not None:
-                self._handler.close()
-                self._handler = None
+        self.trail.close()
 
 
 def read_audit(data_dir: Path) -> list[dict[str, Any]]:
-    """Every line still kept, oldest first (the rotated files `audit.log.5` … `.1`, then `audit.log`)."""
-    path = data_dir / AUDIT_FILE
-    files = sorted(path.parent.glob(AUDIT_FILE + ".*"), key=lambda p: -int(p.suffix[1:] or 0))
-    lines: list[dict[str, Any]] = []
-    for file in [*files, path]:
-        if not file.exists():
-            continue
-        for raw in file.read_text(encoding="utf-8").splitlines():
-            try:
-                item = json.loads(raw)
-            except json.JSONDecodeError:
-                continue
-            if isinstance(item, dict):
-                lines.append({k: v for k, v in item.items() if k in _ALLOWED})
-    return lines
+    """The embedded trail of `data_dir` (`audit.log` and its rotated files), oldest first."""
+    return AuditLog(FileAuditTrail(data_dir)).read()

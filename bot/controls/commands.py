@@ -12,7 +12,7 @@ import asyncio
 import json
 import logging
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.compaction import Compactor
@@ -212,21 +212,49 @@ class MemoryControlCommands:
     async def set_retention(self, identity: ChatIdentity, value: str) -> str:
         return await self.controls.set_retention(identity, value)
 
-    async def expire_memories(self, *, now: datetime | None = None) -> int:
-        """Erase interaction memories past their retention, the same way as forget, then compact the files."""
-        users = await self.controls.retention_users()
-        expired = await expired_interactions(self.store, users, self.controls.default_retention_days, now=now)
-        deleted = 0
-        for record in expired:
-            async with self.store.user_lock(record.user_id):
-                deleted += await self.store.delete(record.user_id, record.id)
-        if deleted:
-            await asyncio.to_thread(self.queue.checkpoint)  # applied jobs' text may still be in its log
-            await self.compactor.now()
-            await asyncio.to_thread(
-                self.audit.write, actor="memorybot", action="retention-expiry", target="*", count=deleted
+    async def expire_memories(self, *, now: datetime | None = None, every_s: float | None = None) -> int:
+        """Erase interaction memories past their retention, the same way as forget, then compact the files;
+        updates still waiting in the queue (parked ones) from before the retention go too, with their text.
+        Returns how many memories and queued updates were erased.
+
+        Once per deployment: with several workers, only the one whose turn it is sweeps (`state.sweeps`;
+        `every_s`: skip when another swept less than that long ago); the others return 0. Every worker then
+        drops what it holds of the people concerned, as after a forget-all.
+        """
+        async with self.controls.sweeps.turn("retention", every_s=every_s) as mine:
+            if not mine:
+                return 0
+            users = await self.controls.retention_users()
+            expired = await expired_interactions(
+                self.store, users, self.controls.default_retention_days, now=now
             )
+            deleted = 0
+            for record in expired:
+                async with self.store.user_lock(record.user_id):
+                    deleted += await self.store.delete(record.user_id, record.id)
+            deleted += await asyncio.to_thread(
+                self._drop_old_jobs, users, self.controls.default_retention_days, now or datetime.now(UTC)
+            )
+            if deleted:
+                await asyncio.to_thread(self.queue.checkpoint)  # applied jobs' text may still be in its log
+                await self.compactor.now()
+                await asyncio.to_thread(
+                    self.audit.write, actor="memorybot", action="retention-expiry", target="*", count=deleted
+                )
+                await self.announce_erased(sorted({r.user_id for r in expired}))
         return deleted
+
+    def _drop_old_jobs(self, users: dict[str, int], default_days: int | None, now: datetime) -> int:
+        dropped = 0
+        if default_days:
+            dropped += self.queue.drop_older((now - timedelta(days=default_days)).timestamp())
+        for user_id, days in users.items():
+            limit = min(d for d in (days, default_days) if d)
+            dropped += self.queue.drop_older((now - timedelta(days=limit)).timestamp(), user_id)
+        return dropped
+
+    async def announce_erased(self, user_ids: list[str]) -> None:  # ChatService's
+        raise NotImplementedError
 
     def start_retention(self) -> None:
         if self._retention_task is None:
@@ -244,7 +272,7 @@ class MemoryControlCommands:
     async def _expire_periodically(self) -> None:
         while True:
             try:
-                await self.expire_memories()
+                await self.expire_memories(every_s=RETENTION_EVERY_S * 0.9)
             except MemoryUnavailable:
                 log.warning("retention check skipped: memory unavailable")
             except Exception:

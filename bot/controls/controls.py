@@ -2,13 +2,18 @@
 pause, link, retention and admin-switch commands.
 
 `ChatService` asks `scope_for` once per message and calls the rest from its command methods; adapters only
-translate. State lives behind `ControlStore`; every call into it runs in a worker thread so the chat path
-never blocks on SQLite.
+translate. State lives behind `ControlStore` (SQLite embedded, PostgreSQL shared by every worker); every
+call into it runs in a worker thread so the chat path never blocks on either.
+
+When the store cannot be read (the database is away), a message is decided on what this process last read
+for the same person and place; someone it never saw gets no memory at all for that message. Deciding "not
+paused" for someone unknown would write what they may have asked not to be kept.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import re
 import time
@@ -20,11 +25,16 @@ from typing import TypeVar
 from bot.controls import codes
 from bot.controls import messages as say
 from bot.controls.audit import AuditLog
-from bot.controls.store import ControlStore
 from bot.identity import session_id_for, user_id_for
 from bot.types import ChatIdentity
+from state.controls import ControlStore
+from state.sweeps import LocalSweepGate, SweepGate
+
+log = logging.getLogger(__name__)
 
 _TOLD_THREADS = 10_000
+_LAST_KNOWN = 10_000
+"""Per-message control states kept to decide with while the store cannot be read."""
 _RETENTION = re.compile(r"^(\d{1,4})\s*(d|day|days|w|week|weeks)?$")
 MAX_RETENTION_DAYS = 3650
 T = TypeVar("T")
@@ -79,13 +89,19 @@ class MemoryControls:
         *,
         retention_days: int | None = None,
         clock: Callable[[], float] = time.time,
+        sweeps: SweepGate | None = None,
     ) -> None:
         self.store = store
         self.audit = audit
+        self.sweeps: SweepGate = sweeps or LocalSweepGate()
+        """Whose turn the retention sweep is (one worker of a deployment at a time)."""
         self.default_retention_days = retention_days
         self.clock = clock
         """Seconds since the epoch; tests step it instead of sleeping."""
         self._told: OrderedDict[str, None] = OrderedDict()
+        self._last_known: OrderedDict[tuple[str, tuple[str, ...]], tuple[bool, list[str], list[str]]] = (
+            OrderedDict()
+        )
 
     async def _io(self, fn: Callable[..., T], *args: object, **kwargs: object) -> T:
         return await asyncio.to_thread(fn, *args, **kwargs)
@@ -95,11 +111,10 @@ class MemoryControls:
     async def scope_for(self, identity: ChatIdentity) -> MemoryScope:
         owner = user_id_for(identity)
         scopes = [s for s in (server_scope(identity), channel_scope(identity)) if s]
-
-        def read_state() -> tuple[bool, list[str], list[str]]:
-            return self.store.is_paused(owner), self.store.linked(owner), self.store.memory_off(scopes)
-
-        paused, linked, off = await self._io(read_state)
+        state = await self._message_state(owner, scopes)
+        if state is None:
+            return MemoryScope(owner, (owner,), read=False, write=False, notices=(say.CONTROLS_UNAVAILABLE,))
+        paused, linked, off = state
         notices: list[str] = []
         if off:
             session = session_id_for(identity)
@@ -113,6 +128,20 @@ class MemoryControls:
             notices.append(say.PAUSED_NOTICE)
         allowed = not paused and not off
         return MemoryScope(owner, tuple(linked), read=allowed, write=allowed, notices=tuple(notices))
+
+    async def _message_state(self, owner: str, scopes: list[str]) -> tuple[bool, list[str], list[str]] | None:
+        """The store's answer, remembered; when the store fails, the last answer remembered (None: none)."""
+        key = (owner, tuple(scopes))
+        try:
+            state = await self._io(self.store.message_state, owner, scopes)
+        except Exception as exc:  # the database is away: decide on what was last seen, or not at all
+            log.warning("memory controls unreadable", extra={"error": type(exc).__name__})
+            return self._last_known.get(key)
+        self._last_known.pop(key, None)
+        self._last_known[key] = state
+        if len(self._last_known) > _LAST_KNOWN:
+            self._last_known.popitem(last=False)
+        return state
 
     # ---- pause ---------------------------------------------------------------------------------
 

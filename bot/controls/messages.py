@@ -9,6 +9,9 @@ PAUSED = (
     "Memory paused. Until you resume, I won't read or save anything about you; what I already remember stays "
     "as it is. Use /memories resume to turn it back on."
 )
+CONTROLS_UNAVAILABLE = (
+    "I can't check your memory settings right now, so this answer doesn't use or save anything about you."
+)
 ALREADY_PAUSED = "Memory was already paused for you. Use /memories resume to turn it back on."
 RESUMED = "Memory resumed: I'll use and save what you tell me again."
 NOT_PAUSED = "Memory wasn't paused: I'm already using and saving what you tell me."

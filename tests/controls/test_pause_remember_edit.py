@@ -6,11 +6,11 @@ from pathlib import Path
 
 from bot import messages as core_messages
 from bot.controls import messages as say
-from bot.controls.store import SqliteControlStore
 from bot.identity import user_id_for
 from bot.service import ChatService
 from bot.settings import Settings
 from memory.ids import short_id
+from state.controls import SqliteControlStore
 from tests.controls.helpers import console, fingerprint, talk, texts
 
 ALICE, BOB = console("alice"), console("bob")
@@ -105,3 +105,18 @@ async def test_editing_a_preference_keeps_its_key_so_chat_can_replace_it_later(s
     assert edited is not None and edited.metadata.get("pref_value") != pref.metadata.get("pref_value")
     await talk(service, ALICE, "I prefer lowercase tags")
     assert not [t for t in await texts(service, ALICE) if "uppercase" in t.lower()]
+
+
+async def test_a_damaged_controls_file_is_named_at_start_up_with_what_is_lost(settings: Settings) -> None:
+    from bot.errors import DataDirError
+    from memorybot.app import build_service
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    (settings.data_dir / "controls.db").write_bytes(b"this is not a database any more" * 200)
+    try:
+        async with build_service(settings):
+            raise AssertionError("a damaged controls file must stop start-up")
+    except DataDirError as exc:
+        message = str(exc)
+    assert f"{settings.data_dir / 'controls.db'} is damaged" in message and "pauses" in message
+    assert "updates.db" not in message

@@ -62,3 +62,24 @@ def test_a_message_that_arrived_before_a_forget_all_queues_nothing(tmp_path: Pat
     assert queue.enqueue("k1", "alice", {"text": "old", "received_at": arrived}) is False
     assert queue.enqueue("k2", "alice", {"text": "new", "received_at": time.time() + 1}) is True
     assert queue.enqueue("k3", "alice", {"text": "no arrival time"}) is True
+
+
+def test_a_retention_expiry_drops_updates_still_waiting_from_before_it(tmp_path: Path) -> None:
+    import time
+
+    queue = UpdateQueue(tmp_path / "q.db", max_attempts=1)
+    queue.enqueue("old-a", "alice", {"text": "alice's old text"})
+    queue.failed("old-a", "boom")  # parked
+    queue.enqueue("old-b", "bob", {"text": "bob's old text"})
+    queue.enqueue("done-a", "alice", {"text": "applied"})
+    queue.done("done-a")
+    cutoff = time.time() + 1  # everything above counts as older than the retention
+    queue.enqueue("new-a", "alice", {"text": "alice's new text"})
+    with queue._lock:  # `new-a` was queued after the cutoff
+        queue._conn.execute("UPDATE jobs SET created_at = ? WHERE key = 'new-a'", (cutoff + 1,))
+    assert queue.drop_older(cutoff, "alice") == 1  # only alice's waiting old one
+    assert [p.key for p in queue.parked()] == []
+    assert sorted(j.key for j in queue.due()) == ["new-a", "old-b"]
+    assert queue.drop_older(cutoff) == 1  # everyone's (the bot-wide retention): bob's
+    assert [j.key for j in queue.due()] == ["new-a"]
+    queue.close()

@@ -1,10 +1,15 @@
 """Where memory controls keep their state: pause, links between identities, link codes, retention, admin
 switches.
 
-None of this is a memory: it never enters the vector store, a search or an export, and erasing memories
-leaves it alone (a forget-all must not silently resume a paused memory). `ControlStore` is the small protocol
-the core depends on; `SqliteControlStore` keeps it in `controls.db` in the data directory (WAL, so readers
-never wait on a writer). A shared backend for several machines implements the same protocol.
+None of this is a memory: it never enters the vector store, a search or an export, and a person's forget-all
+leaves their settings alone (it must not silently resume a paused memory); only the link codes and failed
+tries, which serve no purpose once they asked to be forgotten, go with it. `ControlStore` is the small
+protocol the core depends on; `SqliteControlStore` keeps it in `controls.db` in the data directory (WAL, so
+readers never wait on a writer); `state.pg_controls.PostgresControlStore` keeps it in PostgreSQL for every
+worker of a deployment.
+
+The protocol is synchronous, like the update queue's: the core calls it in a worker thread
+(`asyncio.to_thread`), so neither SQLite nor a pooled PostgreSQL connection ever blocks the event loop.
 """
 
 from __future__ import annotations
@@ -76,6 +81,15 @@ class ControlStore(Protocol):
 
     def memory_off_under(self, prefix: str) -> list[str]:
         """Every switched-off scope that starts with `prefix` (a server's channels, for `status`)."""
+        ...
+
+    def message_state(self, user_id: str, scopes: list[str]) -> tuple[bool, list[str], list[str]]:
+        """What one message needs, in one call (it runs for every message): `is_paused`, `linked` and
+        `memory_off(scopes)`."""
+        ...
+
+    def drop_codes(self, user_id: str) -> None:
+        """Drop `user_id`'s link code and failed tries (their forget-all); pause, links, retention stay."""
         ...
 
     def erase(self, user_id: str) -> None:
@@ -263,7 +277,16 @@ class SqliteControlStore:
         )
         return [str(r[0]) for r in rows]
 
+    def message_state(self, user_id: str, scopes: list[str]) -> tuple[bool, list[str], list[str]]:
+        return self.is_paused(user_id), self.linked(user_id), self.memory_off(scopes)
+
     # ---- erasure -------------------------------------------------------------------------------
+
+    def drop_codes(self, user_id: str) -> None:
+        self._write(
+            ("DELETE FROM link_codes WHERE user_id = ?", (user_id,)),
+            ("DELETE FROM link_failures WHERE user_id = ?", (user_id,)),
+        )
 
     def erase(self, user_id: str) -> None:
         self.unlink(user_id)
