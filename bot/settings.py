@@ -85,6 +85,11 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["console", "json"] = "console"
 
+    # --- operating ---------------------------------------------------------------------------------
+    health_port: int | None = Field(default=None, ge=0, le=65535)
+    """`memorybot run` serves `GET /healthz` and `GET /readyz` on this port (unset: no health endpoints)."""
+    health_host: str = "127.0.0.1"
+
     # --- Slack ---------------------------------------------------------------------------------
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None

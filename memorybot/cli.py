@@ -264,6 +264,12 @@ def audit(
 @app.command()
 def run() -> None:
     """Start every adapter whose settings are present; the console chat when none is."""
+    import os
+
+    from state.status import worker_app_name
+
+    # Every PostgreSQL session of this process carries its pid and host: `memorybot status` lists workers so.
+    os.environ["PGAPPNAME"] = worker_app_name()
 
     async def go(settings: Settings) -> None:
         from memorybot.app import build_service
@@ -273,6 +279,22 @@ def run() -> None:
             await serve_until_stopped(settings, service)
 
     _run(go, terminal=_console_only())
+
+
+@app.command()
+def status(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Which store and queue are configured, how the update queue stands, and which workers are live.
+
+    Safe beside a running bot: it opens no vector store and loads no model. Exits 1 when DATABASE_URL is set
+    and the database does not answer.
+    """
+    from memorybot.status import gather, render
+
+    document = gather(_settings())
+    if as_json:
+        print(json.dumps(document, ensure_ascii=False, indent=2))
+        return
+    render(document, out)
 
 
 def _console_only() -> bool:
