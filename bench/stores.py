@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from bot.settings import EmbedderName, Settings, StoreName
-from memory.mem0_store import Mem0Store
+
+if TYPE_CHECKING:  # importing Mem0 costs every `memorybot` command 1.5 s; only a bench run needs it
+    from memory.mem0_store import Mem0Store
 
 Retrieval = Literal["dense", "hybrid"]
 STORES: tuple[StoreName, ...] = ("edge", "qdrant-local")
@@ -87,6 +89,7 @@ def open_store(
         collection: The collection (a `pgvector` table) the variant's memories go to.
     """
     from memory.client import build_mem0
+    from memory.mem0_store import Mem0Store
 
     settings = bench_settings(
         data_dir,
