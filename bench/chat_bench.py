@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import resource
-import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -29,6 +28,7 @@ from typing import Any, Literal
 import psutil
 from rich.progress import Progress
 
+from bench.checkout import reach_test_fakes
 from bench.metrics import latency_summary
 from bench.progress import start_step
 from bench.stores import bench_settings
@@ -94,9 +94,7 @@ def load_slack_fakes() -> tuple[ModuleType, ModuleType] | str:
         import adapters.slack  # noqa: F401
     except ImportError as exc:
         return f"the Slack adapter cannot be imported ({exc})"
-    root = Path(__file__).resolve().parents[1]
-    if (root / "tests" / "fakes" / "slack_api.py").is_file() and str(root) not in sys.path:
-        sys.path.insert(0, str(root))
+    reach_test_fakes()
     try:
         from tests.fakes import slack_api, slack_payloads
     except ImportError as exc:

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import psycopg
 from psycopg import sql
 
+from bench.checkout import reach_test_fakes
+
 
 class PostgresUnavailable(RuntimeError):
     """No PostgreSQL with pgvector to measure on; the message says what to install or pass."""
@@ -50,6 +52,7 @@ def bench_database(database_url: str | None) -> Iterator[BenchDatabase]:
         return
     if importlib.util.find_spec("pgserver") is None:
         raise PostgresUnavailable(_NO_SERVER + " (pgserver is not installed)")
+    reach_test_fakes()
     try:
         from tests.fakes.postgres_server import postgres_server
     except ImportError:
