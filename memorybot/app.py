@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
@@ -42,6 +43,7 @@ async def build_service(settings: Settings, *, warm_up: bool = False) -> AsyncIt
     from memory.mem0_store import Mem0Store
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    _warn_of_an_old_history(settings)
     from bot.understanding.upgrade import upgrade_store
 
     # Embedded (data directory) or, with DATABASE_URL, what every worker shares: queue, locks, secret, caches,
@@ -95,6 +97,18 @@ async def build_service(settings: Settings, *, warm_up: bool = False) -> AsyncIt
         await service.aclose()  # closes the queue too
         await shared.aclose_connections()
         await links.aclose()
+
+
+def _warn_of_an_old_history(settings: Settings) -> None:
+    """With DATABASE_URL, Mem0's history is off, so a `history.db` left from the embedded days is never
+    opened again: a person's `/forget` cannot reach the texts in it. Only the operator can delete it."""
+    old = settings.data_dir / "history.db"
+    if settings.database_url and old.exists():
+        logging.getLogger(__name__).warning(
+            "%s is left from before DATABASE_URL and still holds the history of memories; a /forget cannot "
+            "reach it. Delete it once `memorybot migrate` has copied the memories.",
+            old,
+        )
 
 
 def _guidance_reader(settings: Settings) -> Any:

@@ -380,6 +380,19 @@ def migrate(
         f"Copied {copied} memories. Now point memorybot at the new store "
         f"({'QDRANT_URL=' + to_url if to_url else 'MEMORY_STORE=' + str(to_store)})."
     )
+    out.print(_left_behind(settings), markup=False)
+
+
+def _left_behind(settings: Settings) -> str:
+    """The copy leaves the source whole; a person's later `/forget` reaches only the store in use, so the
+    operator must hear that the old copy (and its history of changes) is theirs to delete."""
+    old = ["the vector store it was copied from"]
+    if (settings.data_dir / "history.db").exists():
+        old.append(f"{settings.data_dir / 'history.db'} (the history of changes to memories)")
+    return (
+        f"Nothing was deleted: {' and '.join(old)} still hold every memory. A /forget reaches only the store "
+        "memorybot uses, so delete the old copy once the new store works."
+    )
 
 
 def _reembed(settings: Settings) -> None:

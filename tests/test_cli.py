@@ -202,6 +202,7 @@ def test_migrate_copies_every_memory_to_another_store(tmp_path: Path) -> None:
     done = memorybot(data, "migrate", "--to-store", "qdrant-local")
     assert done.returncode == 0, done.stderr
     assert "Copied 3 memories" in done.stdout
+    assert "delete the old copy" in done.stdout and "history.db" in done.stdout  # forget cannot reach it
     after = asyncio.run(_exports(data, "qdrant-local"))
     assert {u: d["memories"] for u, d in after.items()} == {u: d["memories"] for u, d in before.items()}
 

@@ -234,3 +234,22 @@ async def test_an_unreachable_database_stops_start_up_with_a_message(tmp_path: P
         async with build_service(settings):
             pass
     assert "DATABASE_URL" in str(info.value) and "hunter2" not in str(info.value)
+
+
+async def test_a_history_file_left_from_embedded_days_is_named_in_the_log(
+    tmp_path: Path, pgvector_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With DATABASE_URL the history is off: an old history.db is never opened again, so a /forget cannot
+    reach what it holds. The operator is told, since only they can delete it."""
+    import sqlite3
+
+    from memorybot.app import build_service
+    from tests.conftest import make_settings
+
+    settings = make_settings(tmp_path / "data", memory_store="pgvector", database_url=pgvector_url)
+    settings.data_dir.mkdir(parents=True)
+    sqlite3.connect(settings.data_dir / "history.db").close()
+    with caplog.at_level("WARNING", logger="memorybot.app"):
+        async with build_service(settings):
+            pass
+    assert any("history.db is left from before DATABASE_URL" in r.getMessage() for r in caplog.records)
