@@ -303,6 +303,16 @@ class PostgresUpdateQueue:
             return cur.rowcount
 
     def close(self) -> None:
+        """Try held jobs one last time; what the database still refuses is lost, and the log says how many."""
+        try:
+            self._write_held()
+        except psycopg.Error:
+            pass
+        if self._held:
+            log.error(
+                "%d memory update(s) held while PostgreSQL was away could not be written and are lost",
+                len(self._held),
+            )
         self._pool.close()
         self._presence.close()
 

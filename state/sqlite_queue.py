@@ -273,5 +273,15 @@ class SqliteUpdateQueue:
             return cur.rowcount
 
     def close(self) -> None:
+        """Close the file, trying held jobs one last time: what still cannot be written is lost, and the
+        operator's log says how many (the replies went out; only those memory updates are missing)."""
         with self._lock:
+            self._recover()
+            if self._held:
+                log.error(
+                    "%d memory update(s) could not be written to %s and are lost; free the disk or fix the "
+                    "file's permissions before the next start",
+                    len(self._held),
+                    self._path,
+                )
             self._conn.close()

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
+import pytest
 
 from bot import messages
 from bot.controls import messages as say
@@ -79,3 +80,16 @@ def test_a_held_update_meets_an_erasure_made_meanwhile_on_another_worker(
     finally:
         holder.close()
         eraser.close()
+
+
+def test_an_update_still_held_when_the_worker_stops_is_reported_lost(
+    postgres: PostgresServer, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Held updates live in the worker's memory: stopping while the database is still away loses them. The
+    reply went out long ago, so the operator's log is the only place that can say so; it must."""
+    migrate(database_url)
+    holder = PostgresUpdateQueue(database_url)
+    with database_away(postgres, database_url), caplog.at_level("ERROR", logger="state.pg_queue"):
+        assert holder.enqueue("k1", "alice", {"text": "my numbat", "received_at": time.time()}) is True
+        holder.close()
+    assert any("1 memory update(s) held" in r.getMessage() for r in caplog.records)
