@@ -82,17 +82,39 @@ class FileAuditTrail:
                 self._handler = None
 
 
-class PostgresAuditTrail:
-    """`mb_audit`, one row per line, in the order written across every worker."""
+MAX_ROWS = 50_000
+"""About as many lines as the rotated file keeps (6 files of 1 MB): the table must not grow for ever."""
+TRIM_EVERY = 500
+"""A worker trims the table on its first line and then every this many lines (one indexed DELETE)."""
 
-    def __init__(self, pool: ConnectionPool, *, owns_pool: bool = False) -> None:
+
+class PostgresAuditTrail:
+    """`mb_audit`, one row per line, in the order written across every worker; the newest `max_rows` kept."""
+
+    def __init__(
+        self,
+        pool: ConnectionPool,
+        *,
+        owns_pool: bool = False,
+        max_rows: int = MAX_ROWS,
+        trim_every: int = TRIM_EVERY,
+    ) -> None:
         self._pool = pool
         self._owns_pool = owns_pool
         """A one-shot command's own pool, closed with the trail; a worker's is closed by `SharedState`."""
+        self._max_rows = max_rows
+        self._trim_every = trim_every
+        self._appended = 0
 
     def append(self, line: dict[str, Any]) -> None:
         with self._pool.connection() as conn:
             conn.execute("INSERT INTO mb_audit (line) VALUES (%s)", (Jsonb(line),))
+            if self._appended % self._trim_every == 0:
+                conn.execute(
+                    "DELETE FROM mb_audit WHERE seq <= (SELECT max(seq) FROM mb_audit) - %s",
+                    (self._max_rows,),
+                )
+            self._appended += 1
 
     def read(self, last: int | None = None) -> list[dict[str, Any]]:
         with self._pool.connection() as conn:

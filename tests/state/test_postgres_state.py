@@ -253,3 +253,20 @@ async def test_a_history_file_left_from_embedded_days_is_named_in_the_log(
         async with build_service(settings):
             pass
     assert any("history.db is left from before DATABASE_URL" in r.getMessage() for r in caplog.records)
+
+
+def test_the_shared_audit_table_keeps_only_the_newest_lines(database_url: str) -> None:
+    """The file trail rotates; the table must not grow for ever either."""
+    from state.audit import PostgresAuditTrail
+    from state.postgres import migrate, state_pool
+
+    migrate(database_url)
+    trail = PostgresAuditTrail(state_pool(database_url), owns_pool=True, max_rows=5, trim_every=4)
+    try:
+        for n in range(13):
+            trail.append({"action": "read-memories", "n": n})
+        kept = [line["n"] for line in trail.read()]
+    finally:
+        trail.close()
+    # Trimmed to the newest 5 on lines 1, 5, 9 and 13 (n = 0, 4, 8, 12): the newest five, oldest first.
+    assert kept == list(range(8, 13))
