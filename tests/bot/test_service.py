@@ -5,28 +5,14 @@ from __future__ import annotations
 import re
 
 from bot.service import ChatService
-from bot.types import ChatIdentity, IncomingMessage
+from bot.types import IncomingMessage
+from tests.chat import memory_texts, say, who
 
 ELECTION_TEXT = (
     "The election campaign heated up as candidates debated voting rules, while a new Python library "
     "for data analysis was released to help programmers process polling data."
 )
 POLITICAL = re.compile(r"elect|polit|vot|campaign|candidate|govern|poll", re.I)
-
-
-def who(name: str, channel: str = "c1", thread: str | None = None) -> ChatIdentity:
-    return ChatIdentity(platform="console", user=name, channel=channel, thread=thread)
-
-
-async def say(service: ChatService, name: str, text: str, **kw: str) -> list[str]:
-    reply = await service.handle(IncomingMessage(who(name), text, **kw))
-    await service.drain()
-    return reply.tags
-
-
-async def memory_texts(service: ChatService, name: str) -> list[str]:
-    page = await service.list_memories(who(name), limit=100)
-    return [m.text for m in page.items]
 
 
 async def test_a_stated_preference_shapes_the_next_tags_for_that_user_only(service: ChatService) -> None:

@@ -7,20 +7,18 @@ apart); that the real store keeps them is proven in `tests/memory/` and by `test
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import AsyncIterator
 
 import pytest
-from rich.console import Console
 
-from adapters.console import ConsoleAdapter
 from bot import messages
 from bot.service import ChatService
 from bot.settings import Settings
 from bot.types import ChatIdentity, IncomingMessage
 from memory.ids import short_id
 from memory.in_memory_store import InMemoryStore
+from tests.chat import console_for, memory_texts, say, who
 from tests.in_memory_service import in_memory_service
 
 ARTICLE = (
@@ -38,31 +36,6 @@ def store() -> InMemoryStore:
 async def service(settings: Settings, store: InMemoryStore) -> AsyncIterator[ChatService]:
     async with in_memory_service(settings, store=store) as svc:
         yield svc
-
-
-def who(name: str, channel: str = "c1", thread: str | None = None) -> ChatIdentity:
-    return ChatIdentity(platform="console", user=name, channel=channel, thread=thread)
-
-
-async def say(service: ChatService, name: str, text: str, **kw: str) -> list[str]:
-    reply = await service.handle(IncomingMessage(who(name), text, **kw))
-    await service.drain()
-    return reply.tags
-
-
-async def memory_texts(service: ChatService, name: str) -> list[str]:
-    return [m.text for m in (await service.list_memories(who(name), limit=100)).items]
-
-
-def console_for(service: ChatService, name: str, answers: str = "") -> tuple[ConsoleAdapter, io.StringIO]:
-    screen = io.StringIO()
-    adapter = ConsoleAdapter(
-        service,
-        user=name,
-        stdin=io.StringIO(answers),
-        console=Console(file=screen, width=200, highlight=False),
-    )
-    return adapter, screen
 
 
 async def test_a_stated_preference_is_remembered_and_shapes_that_persons_tags(service: ChatService) -> None:

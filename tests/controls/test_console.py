@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import re
 
-from rich.console import Console
-
-from adapters.console import ConsoleAdapter
 from bot.controls import messages as say
 from bot.service import ChatService
 from bot.types import ChatIdentity
-
-
-def console_for(service: ChatService, user: str, answers: str = "") -> tuple[ConsoleAdapter, io.StringIO]:
-    screen = io.StringIO()
-    adapter = ConsoleAdapter(
-        service,
-        user=user,
-        stdin=io.StringIO(answers),
-        console=Console(file=screen, width=200, highlight=False),
-    )
-    return adapter, screen
+from tests.chat import console_for
 
 
 async def test_every_control_in_the_console(service: ChatService) -> None:
