@@ -34,10 +34,9 @@ from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
-from psycopg_pool import ConnectionPool
 
 from state.erasures import CHANNEL as ERASURE_CHANNEL
-from state.postgres import DatabaseAway, check_away, mark_away, mark_back
+from state.postgres import DatabaseAway, check_away, mark_away, mark_back, state_pool
 from state.queue import Job, ParkedJob, erasure_key, received_at
 
 log = logging.getLogger(__name__)
@@ -88,15 +87,8 @@ class PostgresUpdateQueue:
         """Jobs the database refused: key → (user, payload), written once it answers again."""
         self._held_lock = threading.Lock()
         self._presence = self._present()
-        self._pool = ConnectionPool(  # checked on the way out: see `state.postgres.state_pool`
-            url,
-            min_size=1,
-            max_size=pool_size,
-            kwargs={"autocommit": True},
-            check=ConnectionPool.check_connection,
-            timeout=ENQUEUE_TIMEOUT_S,  # the database is away: say so in seconds (the worker retries)
-            open=True,
-        )
+        # The database is away: say so in seconds (the worker retries).
+        self._pool = state_pool(url, max_size=pool_size, timeout_s=ENQUEUE_TIMEOUT_S, name="memorybot-queue")
 
     def _present(self) -> psycopg.Connection[tuple[Any, ...]]:
         """(Re)open the presence session: claims name it, and die with it."""

@@ -119,7 +119,9 @@ def migrate(url: str) -> int:
 
 
 
-def state_pool(url: str, *, max_size: int = 4, timeout_s: float = 2.0) -> ConnectionPool:
+def state_pool(
+    url: str, *, max_size: int = 4, timeout_s: float = 2.0, name: str = "memorybot-state"
+) -> ConnectionPool:
     """The connections a worker's controls, corrections ledger and audit trail share (opened here).
 
     A short `timeout_s`: while the database is away a caller learns it in seconds (and falls back, see
@@ -135,7 +137,7 @@ def state_pool(url: str, *, max_size: int = 4, timeout_s: float = 2.0) -> Connec
         kwargs={"autocommit": True},
         check=ConnectionPool.check_connection,
         open=True,
-        name="memorybot-state",
+        name=name,
     )
 
 
