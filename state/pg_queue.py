@@ -37,7 +37,7 @@ from psycopg.types.json import Jsonb
 
 from state.erasures import CHANNEL as ERASURE_CHANNEL
 from state.postgres import DatabaseAway, check_away, mark_away, mark_back, state_pool
-from state.queue import Job, ParkedJob, erasure_key, received_at
+from state.queue import ERROR_CHARS, Job, ParkedJob, after_failure, erasure_key, received_at
 
 log = logging.getLogger(__name__)
 
@@ -199,21 +199,24 @@ class PostgresUpdateQueue:
             ).fetchone()
             if row is None:
                 return False
-            attempts = int(row[0]) + 1
-            if transient:
-                attempts = min(attempts, self.max_attempts - 1)
-            elif attempts >= self.max_attempts:
+            attempts, delay = after_failure(
+                int(row[0]),
+                max_attempts=self.max_attempts,
+                base_delay_s=self._base_delay,
+                max_delay_s=self._max_delay,
+                transient=transient,
+            )
+            if delay is None:
                 conn.execute(
                     "UPDATE mb_update_jobs SET status = 'parked', attempts = %s, error = %s, "
                     "claim_pid = NULL, claim_started = NULL WHERE key = %s",
-                    (attempts, error[:500], key),
+                    (attempts, error[:ERROR_CHARS], key),
                 )
                 return True
-            delay = min(self._max_delay, self._base_delay * 2 ** max(attempts - 1, 0))
             conn.execute(
                 "UPDATE mb_update_jobs SET attempts = %s, error = %s, claim_pid = NULL, "
                 "claim_started = NULL, next_at = now() + make_interval(secs => %s) WHERE key = %s",
-                (attempts, error[:500], delay, key),
+                (attempts, error[:ERROR_CHARS], delay, key),
             )
             return False
 

@@ -103,3 +103,23 @@ def erasure_key(user_id: str) -> str:
 def received_at(payload: dict[str, Any]) -> float | None:
     value = payload.get("received_at")
     return float(value) if isinstance(value, int | float) else None
+
+
+ERROR_CHARS = 500
+"""How much of a failure's message a job keeps (for `memorybot queue`)."""
+
+
+def after_failure(
+    attempts: int, *, max_attempts: int, base_delay_s: float, max_delay_s: float, transient: bool
+) -> tuple[int, float | None]:
+    """A job's attempt count after one more failure, and how long until it is tried again (None: park it).
+
+    The one retry policy of every queue: a growing delay, parking after `max_attempts`, except for a
+    `transient` failure (the memory store is down), which is retried for as long as it takes.
+    """
+    attempts += 1
+    if transient:
+        attempts = min(attempts, max_attempts - 1)
+    elif attempts >= max_attempts:
+        return attempts, None
+    return attempts, min(max_delay_s, base_delay_s * 2 ** max(attempts - 1, 0))

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from state.queue import Job, ParkedJob, erasure_key, received_at
+from state.queue import ERROR_CHARS, Job, ParkedJob, after_failure, erasure_key, received_at
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -182,19 +182,22 @@ class SqliteUpdateQueue:
             row = self._conn.execute("SELECT attempts FROM jobs WHERE key = ?", (key,)).fetchone()
             if row is None:
                 return False
-            attempts = int(row[0]) + 1
-            if transient:
-                attempts = min(attempts, self.max_attempts - 1)
-            elif attempts >= self.max_attempts:
+            attempts, delay = after_failure(
+                int(row[0]),
+                max_attempts=self.max_attempts,
+                base_delay_s=self._base_delay,
+                max_delay_s=self._max_delay,
+                transient=transient,
+            )
+            if delay is None:
                 self._conn.execute(
                     "UPDATE jobs SET status = 'parked', attempts = ?, error = ? WHERE key = ?",
-                    (attempts, error[:500], key),
+                    (attempts, error[:ERROR_CHARS], key),
                 )
                 return True
-            delay = min(self._max_delay, self._base_delay * 2 ** max(attempts - 1, 0))
             self._conn.execute(
                 "UPDATE jobs SET attempts = ?, next_at = ?, error = ? WHERE key = ?",
-                (attempts, time.time() + delay, error[:500], key),
+                (attempts, time.time() + delay, error[:ERROR_CHARS], key),
             )
             return False
 
