@@ -90,25 +90,42 @@ class _OwnedButton(ui.DynamicItem[AnyButton], template=r"(?!)"):
 # --- /memories list ----------------------------------------------------------------------------------
 
 
-class DeleteButton(_OwnedButton, template=custom_ids.DELETE):
-    """ "Delete n": forget that memory, then show its page again as it is now."""
+class _MemoryButton(_OwnedButton, template=r"(?!)"):
+    """A button for memory `number` of a listed page ("Delete n", "Edit n"), carrying the memory's id.
+
+    Subclasses name only their verb, style, row and custom id; never registered itself."""
+
+    verb: ClassVar[str]
+    button_style: ClassVar[discord.ButtonStyle]
+    button_row: ClassVar[int]
 
     def __init__(self, owner: str, number: int, memory_id: str) -> None:
         button: AnyButton = ui.Button(
-            label=f"Delete {number}",
-            style=discord.ButtonStyle.danger,
-            row=0,
-            custom_id=custom_ids.delete_id(owner, number, memory_id),
+            label=f"{self.verb} {number}",
+            style=self.button_style,
+            row=self.button_row,
+            custom_id=self.custom_id_for(owner, number, memory_id),
         )
         super().__init__(owner, button)
         self.number = number
         self.memory_id = memory_id
 
+    @staticmethod
+    def custom_id_for(owner: str, number: int, memory_id: str) -> str:
+        raise NotImplementedError
+
     @classmethod
     async def from_custom_id(
         cls, interaction: Interaction, item: ui.Item[Any], match: re.Match[str], /
-    ) -> DeleteButton:
+    ) -> _MemoryButton:
         return cls(match["owner"], int(match["number"]), match["memory_id"])
+
+
+class DeleteButton(_MemoryButton, template=custom_ids.DELETE):
+    """ "Delete n": forget that memory, then show its page again as it is now."""
+
+    verb, button_style, button_row = "Delete", discord.ButtonStyle.danger, 0
+    custom_id_for = staticmethod(custom_ids.delete_id)
 
     async def clicked(self, interaction: Interaction, service: ChatServiceLike) -> None:
         await interaction.response.defer()  # the store may be slower than Discord's 3 s answer window
@@ -148,25 +165,11 @@ class PageButton(_OwnedButton, template=custom_ids.PAGE):
         await _show_page(interaction, service, clicker, self.offset, self.query, None)
 
 
-class EditButton(_OwnedButton, template=custom_ids.EDIT):
+class EditButton(_MemoryButton, template=custom_ids.EDIT):
     """ "Edit n": a modal with the memory's text; saving it replaces the memory and refreshes the page."""
 
-    def __init__(self, owner: str, number: int, memory_id: str) -> None:
-        button: AnyButton = ui.Button(
-            label=f"Edit {number}",
-            style=discord.ButtonStyle.secondary,
-            row=2,
-            custom_id=custom_ids.edit_id(owner, number, memory_id),
-        )
-        super().__init__(owner, button)
-        self.number = number
-        self.memory_id = memory_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: Interaction, item: ui.Item[Any], match: re.Match[str], /
-    ) -> EditButton:
-        return cls(match["owner"], int(match["number"]), match["memory_id"])
+    verb, button_style, button_row = "Edit", discord.ButtonStyle.secondary, 2
+    custom_id_for = staticmethod(custom_ids.edit_id)
 
     async def clicked(self, interaction: Interaction, service: ChatServiceLike) -> None:
         # A modal must be the first answer (no defer); reading one memory by id takes milliseconds.
